@@ -1,0 +1,83 @@
+"""create_app(settings): wiring only. Connexion routes, authenticates and validates; our modules do the rest."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+
+from mockserver import docs, errors
+from mockserver.auth import security_handler
+from mockserver.handlers import Handlers
+from mockserver.middleware import AccessLog, CanonicalPath, HeadWithoutBody
+from mockserver.params import ContractParameterValidator
+from mockserver.settings import Settings
+from mockserver.store import Store, load_store
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle)
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path}: not an OpenAPI document")
+    return spec
+
+
+def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
+    """Build the sandbox. Fixture errors raise store.FixtureError here, before anything listens."""
+    spec = load_spec(settings.spec_path)
+    store = store or load_store(settings.fixtures_dir, spec, settings.seed)
+    handlers = Handlers(store)
+
+    # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
+    # redirect) and with our outer layers; errors anywhere render as the JIM envelope.
+    middlewares: list[Any] = [
+        CanonicalPath,
+        HeadWithoutBody,
+        partial(ServerErrorMiddleware, handler=errors.render),
+        ExceptionMiddleware,
+        RoutingMiddleware,
+        SecurityMiddleware,
+        RequestValidationMiddleware,
+        ResponseValidationMiddleware,
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+    if settings.access_log:
+        middlewares.insert(0, AccessLog)
+
+    app = AsyncApp(
+        __name__,
+        middlewares=middlewares,
+        validator_map={"parameter": ContractParameterValidator},
+        security_map={"apiKey": security_handler(store.keys)},
+        validate_responses=settings.validate_responses,
+        resolver=Resolver(function_resolver=handlers.resolve),
+    )
+    app.add_api(spec)
+
+    # Starlette looks handlers up by status code before exception class, so register both.
+    for exc_class in (errors.JimError, ProblemException, HTTPException, Exception):
+        app.add_error_handler(exc_class, errors.render)
+    for status in errors.HANDLED_STATUSES:
+        app.add_error_handler(status, errors.render)
+
+    reference = docs.Docs(spec)
+    app.add_url_rule(docs.SPEC_PATH, "openapi", reference.spec, methods=["GET"])
+    app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=["GET"])
+    app.add_url_rule(docs.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=["GET"])
+    return app

@@ -1,0 +1,77 @@
+"""API-key authentication and the Administrator check, plugged into Connexion's security middleware."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connexion.security import ApiKeySecurityHandler
+
+from mockserver import errors
+
+ADMINISTRATOR = "Administrator"
+KEY_PREFIX_SHOWN = 12
+"""How much of a key may appear in logs and journals."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    name: str
+    sha256: str
+    roles: frozenset[str]
+    enabled: bool
+    expires_at: datetime | None
+    rate_limit_exempt: bool = False
+
+    def usable(self, now: datetime) -> bool:
+        return self.enabled and (self.expires_at is None or now < self.expires_at)
+
+
+class KeyStore:
+    """Keys indexed by the SHA-256 digest of the secret, as JIM stores them: the secret itself is never compared."""
+
+    def __init__(self, keys: Iterable[ApiKey]) -> None:
+        self._by_digest = {key.sha256: key for key in keys}
+
+    def __len__(self) -> int:
+        return len(self._by_digest)
+
+    def authenticate(self, secret: str, now: datetime | None = None) -> ApiKey | None:
+        key = self._by_digest.get(hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest())
+        if key is None or not key.usable(now or datetime.now(UTC)):
+            return None
+        return key
+
+
+def shown(secret: str | None) -> str:
+    """The part of a key that may be logged."""
+    if not secret:
+        return "-"
+    return secret[:KEY_PREFIX_SHOWN] + ("…" if len(secret) > KEY_PREFIX_SHOWN else "")
+
+
+def key_checker(keys: KeyStore) -> Callable[..., dict[str, Any]]:
+    def check_api_key(api_key: str, required_scopes: Any = None) -> dict[str, Any]:
+        key = keys.authenticate(api_key)
+        if key is None:
+            raise errors.unauthorised()
+        if ADMINISTRATOR not in key.roles:
+            raise errors.forbidden()
+        # Connexion wants a dict: it becomes the request's token_info.
+        return {"sub": key.name, "roles": sorted(key.roles), "rate_limit_exempt": key.rate_limit_exempt}
+
+    return check_api_key
+
+
+def security_handler(keys: KeyStore) -> type[ApiKeySecurityHandler]:
+    """An API-key handler bound to this app's key store (Connexion instantiates it with no arguments)."""
+    checker = key_checker(keys)
+
+    class BoundApiKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+            return checker
+
+    return BoundApiKeyHandler

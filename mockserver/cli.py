@@ -1,0 +1,90 @@
+"""`mockserver serve` and `mockserver check`: settings from flags over environment over defaults, then uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+from pydantic import ValidationError
+
+from mockserver.app import create_app
+from mockserver.settings import Settings
+from mockserver.store import FixtureError
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def build_settings(**flags: Any) -> Settings:
+    """Flags that were given override MOCKSERVER_* variables, which override the defaults."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise click.UsageError(f"bad configuration: {problems}") from None
+
+
+def build_app(settings: Settings) -> Any:
+    try:
+        return create_app(settings)
+    except FixtureError as exc:
+        click.echo(f"mockserver: bad fixture: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def main() -> None:
+    """A sandbox of JIM's Activities execution-items API, kept to openapi.yaml over deterministic fixtures.
+
+    Every option can also be set in the environment as MOCKSERVER_<OPTION> (for example
+    MOCKSERVER_PORT=9000); a flag on the command line wins.
+    """
+
+
+fixture_options = [
+    click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of fixture files.  [default: ./fixtures of the project]"),
+    click.option("--seed", type=click.IntRange(min=0), help="Seed for generated items: same seed, same bytes.  [default: 0]"),
+]
+
+
+def with_fixture_options(command: Any) -> Any:
+    for option in reversed(fixture_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option("--host", help="Address to bind.  [default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to bind; 0 picks a free one.  [default: 8080]")
+@with_fixture_options
+@click.option("--validate-responses/--no-validate-responses", default=None, help="Check every response against the spec (slow; for debugging the server).")
+@click.option("--access-log/--no-access-log", default=None, help="One line per request: method, path, status, duration, key prefix.  [default: on]")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]")
+def serve(**flags: Any) -> None:
+    """Validate the fixtures, then serve the API until interrupted.
+
+    \b
+    Examples:
+      mockserver serve
+      mockserver serve --port 9000 --seed 7
+      curl -H 'X-Api-Key: jim_ak_sandbox_admin' \\
+        'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
+    """
+    settings = build_settings(**flags)
+    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    app = build_app(settings)
+    click.echo(f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, log_level=settings.log_level)
+
+
+@main.command()
+@with_fixture_options
+def check(**flags: Any) -> None:
+    """Validate the fixture files against the spec and exit: 0 when they are good, 2 naming the first fault."""
+    settings = build_settings(**flags)
+    build_app(settings)
+    click.echo(f"mockserver: fixtures in {settings.fixtures_dir} are valid")

@@ -1,0 +1,63 @@
+"""The contract as JSON and an offline Swagger UI over it, served beside the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import swagger_ui_bundle
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from mockserver import errors
+
+SPEC_PATH = "/api/openapi/v1.json"
+REFERENCE_PATH = "/api/reference"
+ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+SERVED_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png", "favicon-16x16.png"}
+
+PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>JIM Activities API: execution items</title>
+  <link rel="stylesheet" href="{REFERENCE_PATH}/swagger-ui.css">
+  <link rel="icon" type="image/png" href="{REFERENCE_PATH}/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{REFERENCE_PATH}/swagger-ui-bundle.js"></script>
+  <script src="{REFERENCE_PATH}/init.js"></script>
+</body>
+</html>
+"""
+
+# A file rather than an inline script, so a strict Content-Security-Policy can forbid inline code.
+INIT_JS = f"""window.ui = SwaggerUIBundle({{
+  url: "{SPEC_PATH}",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout"
+}});
+"""
+
+
+class Docs:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec_json = orjson.dumps(spec)
+
+    async def spec(self, request: Request) -> Response:
+        return Response(self.spec_json, media_type="application/json")
+
+    async def page(self, request: Request) -> Response:
+        return HTMLResponse(PAGE)
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "init.js":
+            return Response(INIT_JS, media_type="text/javascript")
+        if name not in SERVED_ASSETS:
+            raise errors.path_not_found(request.url.path)
+        return FileResponse(ASSETS / name)

@@ -1,0 +1,134 @@
+"""The JIM error envelope and the catalogue of every error the server sends, rendered in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import orjson
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+logger = logging.getLogger("mockserver.errors")
+
+JSON = "application/json"
+GENERIC_VALIDATION_MESSAGE = "One or more validation errors occurred."
+
+
+class JimError(ProblemException):
+    """An error answered with the JIM envelope; raise one of the catalogue's constructors below."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        validation_errors: Mapping[str, Sequence[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status=status, title=code, detail=message, headers=dict(headers or {}))
+        self.code = code
+        self.message = message
+        self.validation_errors = {k: list(v) for k, v in validation_errors.items()} if validation_errors else None
+
+    def __repr__(self) -> str:
+        return f"JimError({self.status}, {self.code}, {self.message!r})"
+
+
+# The catalogue. Each function is one row of the README's error table.
+
+
+def validation_error(errors: Mapping[str, Sequence[str]], message: str = GENERIC_VALIDATION_MESSAGE) -> JimError:
+    return JimError(400, "VALIDATION_ERROR", message, validation_errors=errors)
+
+
+def not_run_profile() -> JimError:
+    return JimError(400, "BAD_REQUEST", "Execution items are only available for Run Profile activities.")
+
+
+def unauthorised() -> JimError:
+    # One message for every cause (missing, unknown, disabled, expired): no oracle.
+    return JimError(401, "UNAUTHORISED", "Authentication required. Send a valid API key in the X-Api-Key header.")
+
+
+def forbidden() -> JimError:
+    return JimError(403, "FORBIDDEN", "Insufficient permissions. The Administrator role is required.")
+
+
+def activity_not_found(activity_id: str) -> JimError:
+    return JimError(404, "NOT_FOUND", f"Activity with ID {activity_id} not found.")
+
+
+def path_not_found(path: str) -> JimError:
+    return JimError(404, "NOT_FOUND", f"No resource exists at {path}.")
+
+
+def method_not_allowed(method: str, allow: str) -> JimError:
+    return JimError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"Method {method} is not allowed here. Allowed methods are {allow}.",
+        headers={"Allow": allow},
+    )
+
+
+def internal_error() -> JimError:
+    # Never the exception's text: it may carry internals.
+    return JimError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
+
+
+def timestamp() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def envelope_bytes(error: JimError) -> bytes:
+    return orjson.dumps(
+        {
+            "code": error.code,
+            "message": error.message,
+            "details": None,
+            "validationErrors": error.validation_errors,
+            "timestamp": timestamp(),
+        }
+    )
+
+
+def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
+    """Translate whatever was raised (ours, Connexion's, Starlette's, or a bug) into a catalogue error."""
+    if isinstance(exc, JimError):
+        return exc
+    status = getattr(exc, "status_code", None) if isinstance(exc, HTTPException) else None
+    if status == 401:
+        return unauthorised()
+    if status == 403:
+        return forbidden()
+    if status == 404:
+        return path_not_found(request.url.path)
+    if status == 405:
+        allow = (getattr(exc, "headers", None) or {}).get("Allow", "GET, HEAD")
+        return method_not_allowed(request.method, allow)
+    if status is not None and 400 <= status < 500:
+        detail = getattr(exc, "detail", None) or "The request is not valid."
+        return validation_error({"request": [str(detail)]})
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return internal_error()
+
+
+def render(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """The one error handler: registered for every exception class and status code the stack can raise."""
+    error = as_jim_error(request, exc)
+    return ConnexionResponse(
+        status_code=error.status_code,
+        mimetype=JSON,
+        content_type=JSON,
+        body=envelope_bytes(error),
+        headers=dict(error.headers or {}),
+    )
+
+
+HANDLED_STATUSES = (400, 401, 403, 404, 405, 406, 413, 414, 415, 422, 429, 500)
+"""Status codes Starlette's ExceptionMiddleware may look up before exception classes."""

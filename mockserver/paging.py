@@ -1,0 +1,87 @@
+"""The contract's paging rules (defaults, cap, depth ceiling, envelope arithmetic) in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_PAGE = 1
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+MAX_DEPTH = 1_000_000
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def parse_int32(raw: str) -> int | None:
+    """An optional '-' and ASCII digits, within the 32-bit signed range; anything else is None."""
+    if len(raw) > 12 or not _INTEGER.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if INT32_MIN <= value <= INT32_MAX else None
+
+
+def not_an_int32(name: str, raw: str) -> str:
+    return (
+        f"The value '{raw}' is not a valid integer for {name}: "
+        f"use an optional '-' and digits, from {INT32_MIN} to {INT32_MAX}."
+    )
+
+
+def effective_page(page: int | None) -> int:
+    return DEFAULT_PAGE if page is None or page < 1 else page
+
+
+def effective_page_size(page_size: int | None) -> int:
+    if page_size is None or page_size < 1:
+        return DEFAULT_PAGE_SIZE
+    return min(page_size, MAX_PAGE_SIZE)
+
+
+def deepest_page(page_size: int) -> int:
+    return MAX_DEPTH // page_size + 1
+
+
+def depth_error(page: int, page_size: int) -> str | None:
+    """The depth-ceiling message when (page - 1) * pageSize skips more than MAX_DEPTH rows."""
+    if (page - 1) * page_size <= MAX_DEPTH:
+        return None
+    return (
+        f"Page {page:,} is beyond the maximum retrieval depth of {MAX_DEPTH:,} rows "
+        f"(the deepest page at a page size of {page_size} is {deepest_page(page_size):,}). "
+        "Narrow the result set rather than paging so deep."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One page of a collection: which rows it covers and the envelope's counters."""
+
+    page: int
+    page_size: int
+    total_count: int
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def stop(self) -> int:
+        return min(self.start + self.page_size, self.total_count)
+
+    @property
+    def total_pages(self) -> int:
+        return -(-self.total_count // self.page_size)
+
+    def envelope_fields(self) -> dict[str, int | bool]:
+        total_pages = self.total_pages
+        return {
+            "totalCount": self.total_count,
+            "page": self.page,
+            "pageSize": self.page_size,
+            "totalPages": total_pages,
+            "hasNextPage": self.page < total_pages,
+            "hasPreviousPage": self.page > 1,
+        }
