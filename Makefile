@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make serve` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+ARGS   ?=
+
+.PHONY: serve test check lint typecheck bench clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps re-run the install only when the declared or locked dependencies change.
+$(VENV)/.runtime: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.runtime
+	$(PIP) install -c constraints.txt -e ".[test,dev]"
+	@touch $@
+
+serve: $(VENV)/.runtime  ## Install pinned dependencies and serve on 127.0.0.1:8080 (ARGS="--port 9000" to change)
+	$(BIN)/mockserver serve $(ARGS)
+
+test: $(VENV)/.test  ## Install test dependencies and run every test, in-process
+	$(BIN)/python -m pytest $(ARGS)
+
+check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
+	$(BIN)/mockserver check $(ARGS)
+
+lint: $(VENV)/.test  ## ruff and mypy (strict on mockserver/)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:  ## Remove the environment and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports

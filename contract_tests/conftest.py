@@ -1,0 +1,47 @@
+"""Selects the target (in-process app or --base-url) and the Hypothesis profile for the contract suite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from contract_tests.target import OPTIONS, SANDBOX, Target
+
+settings.register_profile("dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, derandomize=True, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "JIM execution-items contract suite")
+    group.addoption("--base-url", default=os.environ.get("CONTRACT_BASE_URL"), help="run against this live server instead of the in-process app (env CONTRACT_BASE_URL)")
+    group.addoption("--sandbox-ids", action="store_true", default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")), help="the live server is this project's sandbox: use its keys, ids and exact fixture checks")
+    for name, (flag, env, what) in OPTIONS.items():
+        group.addoption(flag, dest=name, default=os.environ.get(env), help=f"{what} (env {env})")
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    config = request.config
+    base_url = config.getoption("base_url")
+    given = {name: config.getoption(name) for name in OPTIONS}
+    if base_url is None:
+        from mockserver.app import create_app
+        from mockserver.settings import Settings
+
+        app = create_app(Settings(validate_responses=True, access_log=False))
+        with app.test_client() as client:
+            yield Target(client=client, base_url=None, app=app, sandbox=True, **{**SANDBOX, **{k: v for k, v in given.items() if v}})
+        return
+    sandbox = config.getoption("sandbox_ids")
+    values = {**(SANDBOX if sandbox else {}), **{k: v for k, v in given.items() if v}}
+    if not values.get("api_key"):
+        raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, **values)

@@ -1,0 +1,55 @@
+"""Assertions shared by the contract tests: the JIM error envelope and the paging laws."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import httpx
+
+ENVELOPE_KEYS = {"code", "message", "details", "validationErrors", "timestamp"}
+PAGE_KEYS = {"items", "totalCount", "page", "pageSize", "totalPages", "hasNextPage", "hasPreviousPage"}
+ITEM_KEYS = {"id", "externalIdValue", "displayName", "connectedSystemObjectType", "objectChangeType", "errorType", "outcomeSummary"}
+UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is `status` with the JIM envelope carrying `code`, all five keys present."""
+    assert response.status_code == status, f"expected {status} {code}, got {response.status_code}: {response.text[:300]}"
+    assert response.headers["content-type"].split(";")[0] == "application/json", response.headers["content-type"]
+    body = response.json()
+    assert set(body) == ENVELOPE_KEYS, f"envelope keys {sorted(body)}"
+    assert body["code"] == code, body
+    assert isinstance(body["message"], str) and body["message"], body
+    assert UTC_MILLIS.fullmatch(body["timestamp"]), body["timestamp"]
+    return body  # type: ignore[no-any-return]
+
+
+def assert_validation_error(response: httpx.Response, *params: str) -> dict[str, Any]:
+    """A 400 VALIDATION_ERROR whose validationErrors names exactly `params`, each with a message."""
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    errors = body["validationErrors"]
+    assert isinstance(errors, dict), body
+    assert set(errors) == set(params), f"validationErrors names {sorted(errors)}, expected {sorted(params)}"
+    for messages in errors.values():
+        assert messages and all(isinstance(m, str) and m for m in messages), errors
+    return body
+
+
+def assert_page_laws(body: dict[str, Any], page: int, page_size: int, total: int | None = None) -> None:
+    """The envelope echoes the effective page and size and its counters follow from totalCount."""
+    assert set(body) == PAGE_KEYS, sorted(body)
+    assert body["page"] == page and body["pageSize"] == page_size, (body["page"], body["pageSize"])
+    count = body["totalCount"]
+    if total is not None:
+        assert count == total, count
+    assert body["totalPages"] == math.ceil(count / page_size)
+    assert len(body["items"]) == max(0, min(page_size, count - (page - 1) * page_size))
+    assert body["hasNextPage"] == (page < body["totalPages"])
+    assert body["hasPreviousPage"] == (page > 1)
+    for item in body["items"]:
+        assert set(item) == ITEM_KEYS, sorted(item)
+    ids = [item["id"] for item in body["items"]]
+    assert ids == sorted(ids), "items are not in ascending id order"
+    assert all(i == i.lower() for i in ids), "ids are not lower case"

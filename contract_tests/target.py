@@ -1,0 +1,74 @@
+"""What the contract suite runs against: our app in-process by default, or any live server by URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+SANDBOX = {
+    "api_key": "jim_ak_sandbox_admin",
+    "reader_key": "jim_ak_sandbox_reader",
+    "disabled_key": "jim_ak_sandbox_disabled",
+    "expired_key": "jim_ak_sandbox_expired",
+    "run_profile_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+    "non_run_profile_id": "d4e5f6a7-b8c9-0123-def0-123456789abc",
+    "empty_activity_id": "e5f6a7b8-c9d0-1234-ef01-23456789abcd",
+    "large_activity_id": "f6a7b8c9-d0e1-2345-f012-3456789abcde",
+}
+MISSING_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+"""Never an activity, on any server."""
+
+# Each option: (pytest flag, environment variable, help). Values default to the sandbox's only in-process
+# or with --sandbox-ids, since a real JIM has other keys and ids.
+OPTIONS = {
+    "api_key": ("--api-key", "CONTRACT_API_KEY", "a key with the Administrator role"),
+    "reader_key": ("--reader-key", "CONTRACT_READER_KEY", "a valid key without the Administrator role"),
+    "disabled_key": ("--disabled-key", "CONTRACT_DISABLED_KEY", "a disabled key"),
+    "expired_key": ("--expired-key", "CONTRACT_EXPIRED_KEY", "an expired key"),
+    "run_profile_id": ("--run-profile-id", "CONTRACT_RUN_PROFILE_ID", "a Run Profile activity with items"),
+    "non_run_profile_id": ("--non-run-profile-id", "CONTRACT_NON_RUN_PROFILE_ID", "an activity that is not a Run Profile activity"),
+    "empty_activity_id": ("--empty-activity-id", "CONTRACT_EMPTY_ACTIVITY_ID", "a Run Profile activity with no items"),
+    "large_activity_id": ("--large-activity-id", "CONTRACT_LARGE_ACTIVITY_ID", "a Run Profile activity with over 1,000,000 items"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    client: httpx.Client
+    base_url: str | None
+    app: Any
+    sandbox: bool
+    """True when the target serves this project's fixtures, so exact seed data can be checked."""
+    api_key: str
+    reader_key: str | None = None
+    disabled_key: str | None = None
+    expired_key: str | None = None
+    run_profile_id: str | None = None
+    non_run_profile_id: str | None = None
+    empty_activity_id: str | None = None
+    large_activity_id: str | None = None
+
+    def need(self, name: str) -> str:
+        """The option's value, or skip saying which flag would enable the check."""
+        value = getattr(self, name)
+        if value is None:
+            flag, env, what = OPTIONS[name]
+            pytest.skip(f"needs {what}: pass {flag} or set {env}")
+        return str(value)
+
+    def need_sandbox(self) -> None:
+        if not self.sandbox:
+            pytest.skip("checks this project's fixture data: only against the sandbox (in-process, or pass --sandbox-ids)")
+
+    def items_url(self, activity_id: str) -> str:
+        return f"/api/v1/activities/{activity_id}/items"
+
+    def get(self, url: str, key: str | None = None, **kwargs: object) -> httpx.Response:
+        headers = {"X-Api-Key": key} if key is not None else {}
+        return self.client.get(url, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    def items(self, activity_id: str, key: str | None = None, **params: object) -> httpx.Response:
+        return self.get(self.items_url(activity_id), key=self.api_key if key is None else key, params=params)

@@ -1,0 +1,72 @@
+"""Every other error row: 404, 400 BAD_REQUEST, 405, malformed ids, unknown paths; and routes answered in place."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.envelope import assert_error, assert_validation_error
+from contract_tests.target import MISSING_ID, Target
+
+
+def test_unknown_activity_is_404_naming_it(target: Target) -> None:
+    body = assert_error(target.items(MISSING_ID), 404, "NOT_FOUND")
+    assert body["message"] == f"Activity with ID {MISSING_ID} not found."
+
+
+def test_unknown_activity_is_named_in_lower_case(target: Target) -> None:
+    body = assert_error(target.items(MISSING_ID.upper()), 404, "NOT_FOUND")
+    assert MISSING_ID in body["message"]
+
+
+def test_non_run_profile_activity_is_400_bad_request(target: Target) -> None:
+    body = assert_error(target.items(target.need("non_run_profile_id")), 400, "BAD_REQUEST")
+    assert body["message"] == "Execution items are only available for Run Profile activities."
+    assert body["validationErrors"] is None
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-guid", "a1b2c3d4e5f678900abcdef1234567890", "{a1b2c3d4-e5f6-7890-abcd-ef1234567890}", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "0"])
+def test_malformed_id_is_a_validation_error(target: Target, bad_id: str) -> None:
+    assert_validation_error(target.items(bad_id), "id")
+
+
+def test_validation_comes_before_existence(target: Target) -> None:
+    assert_validation_error(target.items(MISSING_ID, page="x"), "page")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_other_methods_are_405_with_allow(target: Target, method: str) -> None:
+    response = target.client.request(method, target.items_url(target.need("run_profile_id")), headers={"X-Api-Key": target.api_key})
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    allowed = {m.strip() for m in response.headers["allow"].split(",")}
+    assert {"GET", "HEAD"} <= allowed and method not in allowed
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items/extra", "/favicon.ico"])
+def test_unknown_paths_are_404_envelopes(target: Target, path: str) -> None:
+    assert_error(target.get(path, key=target.api_key), 404, "NOT_FOUND")
+
+
+def test_trailing_slash_is_answered_in_place(target: Target) -> None:
+    activity = target.need("run_profile_id")
+    plain = target.items(activity, pageSize=3)
+    slashed = target.get(target.items_url(activity) + "/", key=target.api_key, params={"pageSize": 3}, follow_redirects=False)
+    assert slashed.status_code == 200
+    assert slashed.json() == plain.json()
+
+
+def test_head_gives_get_headers_and_no_body(target: Target) -> None:
+    url = target.items_url(target.need("run_profile_id"))
+    headers = {"X-Api-Key": target.api_key}
+    get = target.client.get(url, headers=headers)
+    head = target.client.head(url, headers=headers)
+    assert head.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length"):
+        assert head.headers.get(name) == get.headers.get(name), name
+
+
+def test_health_needs_no_key(target: Target) -> None:
+    response = target.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy" and isinstance(body["timestamp"], str)

@@ -1,0 +1,30 @@
+"""Schemathesis over openapi.yaml: every operation, every default check, positive and negative data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis import Case
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from contract_tests.target import Target
+
+SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+@pytest.fixture(scope="session")
+def contract_schema(target: Target) -> OpenApiSchema:
+    schema = schemathesis.openapi.from_path(SPEC)
+    if target.app is not None:
+        schema.app = target.app
+    return schema
+
+
+lazy_schema = schemathesis.pytest.from_fixture("contract_schema")
+
+
+@lazy_schema.parametrize()
+def test_every_operation_keeps_the_contract(case: Case, target: Target) -> None:
+    case.call_and_validate(base_url=target.base_url, headers={"X-Api-Key": target.api_key})

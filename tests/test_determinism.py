@@ -1,0 +1,34 @@
+"""Same fixtures and seed, same bytes: across app instances, and only the seed changes generated data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import ADMIN, LARGE_ACTIVITY, SEED_ACTIVITY, SYNC_ACTIVITY
+
+URLS = [
+    f"/api/v1/activities/{SEED_ACTIVITY}/items?page=1&pageSize=50",
+    f"/api/v1/activities/{SEED_ACTIVITY}/items?page=3&pageSize=100",
+    f"/api/v1/activities/{LARGE_ACTIVITY}/items?page=1&pageSize=100",
+    f"/api/v1/activities/{LARGE_ACTIVITY}/items?page=10001&pageSize=100",
+    f"/api/v1/activities/{SYNC_ACTIVITY}/items?page=6&pageSize=100",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_two_app_instances_answer_byte_for_byte_alike(make_client: Callable[..., TestClient], url: str) -> None:
+    first, second = make_client(seed=5), make_client(seed=5)
+    a, b = first.get(url, headers=ADMIN), second.get(url, headers=ADMIN)
+    assert a.status_code == b.status_code == 200
+    assert a.content == b.content
+
+
+def test_the_seed_changes_generated_items_only(make_client: Callable[..., TestClient]) -> None:
+    one, other = make_client(seed=1), make_client(seed=2)
+    generated = f"/api/v1/activities/{LARGE_ACTIVITY}/items?page=7"
+    stored = f"/api/v1/activities/{SEED_ACTIVITY}/items?page=2"
+    assert one.get(generated, headers=ADMIN).content != other.get(generated, headers=ADMIN).content
+    assert one.get(stored, headers=ADMIN).content == other.get(stored, headers=ADMIN).content
