@@ -47,6 +47,13 @@ def test_every_bad_parameter_is_reported_together(target: Target) -> None:
     assert body["message"] == "One or more validation errors occurred."
 
 
+@pytest.mark.parametrize(("raw", "value"), [("0000000000005", 5), ("-007", -7), ("0100", 100)])
+def test_leading_zeros_are_still_an_integer(target: Target, raw: str, value: int) -> None:
+    response = target.items(target.need("run_profile_id"), pageSize=raw)
+    assert response.status_code == 200
+    assert response.json()["pageSize"] == (25 if value < 1 else value)
+
+
 def test_repeated_parameter_first_value_counts(target: Target) -> None:
     url = target.items_url(target.need("run_profile_id")) + "?pageSize=3&pageSize=7"
     response = target.get(url, key=target.api_key)

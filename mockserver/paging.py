@@ -12,14 +12,17 @@ MAX_DEPTH = 1_000_000
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"(-?)0*([0-9]+)")
 
 
 def parse_int32(raw: str) -> int | None:
     """An optional '-' and ASCII digits, within the 32-bit signed range; anything else is None."""
-    if len(raw) > 12 or not _INTEGER.fullmatch(raw):
+    match = _INTEGER.fullmatch(raw)
+    # Leading zeros are allowed however many; past 10 significant digits it is out of range anyway,
+    # and int() is never handed a string long enough to be slow.
+    if match is None or len(match[2]) > 10:
         return None
-    value = int(raw)
+    value = int(match[1] + match[2])
     return value if INT32_MIN <= value <= INT32_MAX else None
 
 

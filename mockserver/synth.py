@@ -1,10 +1,17 @@
-"""Deterministic, realistic execution items computed from (seed, activity, index), so an activity of any size costs no memory."""
+"""Deterministic, realistic execution items computed from (seed, activity, index), so an activity of any size costs no memory.
+
+Generation is on the hot path of every page of a generated activity, so each item is assembled
+from JSON fragments prepared once per activity (names, outcome summaries, GUID tails) chosen by a
+cheap integer mix of the index; only the GUID heads are formatted per item.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+
+import orjson
 
 FIRST_NAMES = (
     "Aisha", "Alex", "Amelia", "Ana", "Arjun", "Beatriz", "Ben", "Carlos", "Chen", "Chloe",
@@ -35,8 +42,11 @@ ERROR_TYPES = (
     "UnhandledError",
 )
 
-_UUID_FREE_BITS = 122  # 128 less the version nibble and the two variant bits
-_LOW62 = (1 << 62) - 1
+MAX_COUNT = 2**32
+"""Generated ids take their first 32 bits from the index, so at most 2**32 items keep them strictly ascending."""
+
+_M64 = (1 << 64) - 1
+_POOL = 4096  # prepared GUID tails; the head makes each id unique
 
 
 def digest(*parts: object) -> int:
@@ -49,15 +59,9 @@ def uuid4_from_free_bits(free: int) -> str:
     """Lay 122 bits out as a version-4 UUID; the order of `free` is the order of the resulting strings."""
     high48 = free >> 74
     mid12 = (free >> 62) & 0xFFF
-    value = (high48 << 80) | (0x4 << 76) | (mid12 << 64) | (0b10 << 62) | (free & _LOW62)
+    value = (high48 << 80) | (0x4 << 76) | (mid12 << 64) | (0b10 << 62) | (free & ((1 << 62) - 1))
     h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def ordered_id(seed: int, salt: str, index: int, count: int) -> str:
-    """The id of item `index` of `count`: random-looking, yet strictly ascending with the index."""
-    step = (1 << _UUID_FREE_BITS) // count
-    return uuid4_from_free_bits(index * step + digest(seed, salt, "id", index) % step)
 
 
 def external_id(seed: int, salt: str, index: int) -> str:
@@ -68,22 +72,6 @@ def display_name(h: int, object_type: str) -> str:
     if object_type == "group":
         return f"{GROUP_AREAS[h % len(GROUP_AREAS)]} {GROUP_KINDS[(h >> 8) % len(GROUP_KINDS)]}"
     return f"{FIRST_NAMES[h % len(FIRST_NAMES)]} {LAST_NAMES[(h >> 8) % len(LAST_NAMES)]}"
-
-
-def outcome_summary(change_type: str, h: int) -> str | None:
-    """An outcome summary consistent with the change type: adds project or join, updates flow, deletes disconnect."""
-    flows = 1 + (h >> 16) % 14
-    exports = (h >> 24) % 3
-    if change_type == "Add":
-        first = "Projected:1" if (h >> 32) % 4 else "Joined:1"
-        parts = [first, f"AttributeFlow:{flows}"]
-    elif change_type == "Update":
-        parts = [f"AttributeFlow:{flows}"]
-    else:
-        parts = ["Disconnected:1"]
-    if exports:
-        parts.append(f"PendingExportCreated:{exports}")
-    return ",".join(parts)
 
 
 def change_type_for(index: int) -> str:
@@ -98,30 +86,90 @@ def change_type_for(index: int) -> str:
     return "Error"
 
 
-def generated_item(seed: int, salt: str, index: int, count: int) -> dict[str, Any]:
-    """Item `index` of a generated activity; every field present, computed in O(1)."""
-    h = digest(seed, salt, "item", index)
-    object_type = "group" if h % 10 == 0 else "user"
-    change = change_type_for(index)
-    error_type: str | None = None
-    summary: str | None
-    if change == "Error":
-        error_type = ERROR_TYPES[(index // 100) % len(ERROR_TYPES)]
-        change = "Update"
-        summary = None
-    else:
-        summary = outcome_summary(change, h)
-    return {
-        "id": ordered_id(seed, salt, index, count),
-        "externalIdValue": None if error_type == "MissingExternalIdAttributeValue" else external_id(seed, salt, index),
-        "displayName": display_name(h >> 40, object_type),
-        "connectedSystemObjectType": object_type,
-        "objectChangeType": change,
-        "errorType": error_type,
-        "outcomeSummary": summary,
-    }
+def outcome_summaries(change_type: str) -> list[str]:
+    """Every outcome summary consistent with a change type: adds project or join, updates flow, deletes disconnect."""
+    if change_type == "Delete":
+        return ["Disconnected:1", "Disconnected:1,PendingExportCreated:1"]
+    firsts = ["Projected:1", "Projected:1", "Projected:1", "Joined:1"] if change_type == "Add" else [""]
+    summaries = []
+    for first in firsts:
+        for flows in range(1, 15):
+            for exports in range(3):
+                parts = [p for p in (first, f"AttributeFlow:{flows}") if p]
+                if exports:
+                    parts.append(f"PendingExportCreated:{exports}")
+                summaries.append(",".join(parts))
+    return summaries
 
 
-def generated_items(seed: int, salt: str, start: int, stop: int, count: int) -> Iterator[dict[str, Any]]:
-    for index in range(max(0, start), min(stop, count)):
-        yield generated_item(seed, salt, index, count)
+def _mix(x: int) -> int:
+    """splitmix64's finaliser: a cheap, well-spread 64-bit hash of an integer."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _fragment(value: Any) -> bytes:
+    """A JSON value without its brackets, to splice into an item."""
+    return orjson.dumps(value)[1:-1]
+
+
+class GeneratedActivity:
+    """The items of one generated activity: item `index` is a pure function of (seed, salt, index)."""
+
+    def __init__(self, seed: int, salt: str, count: int) -> None:
+        if not 0 <= count <= MAX_COUNT:
+            raise ValueError(f"count must be between 0 and {MAX_COUNT}")
+        self.count = count
+        self._key = digest(seed, salt) & _M64
+        self._step = (1 << 32) // count if count else 1
+        base = digest(seed, salt, "pools")
+        self._tails = [self._guid_tail(digest(base, "tail", n)) for n in range(_POOL)]
+        self._ext_heads = [uuid4_from_free_bits(digest(base, "ext", n) >> 6)[:19].encode() for n in range(_POOL)]
+        self._ext_tails = [uuid4_from_free_bits(digest(base, "ext2", n) >> 6)[19:].encode() for n in range(_POOL)]
+        users = [f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES]
+        groups = [f"{a} {k}" for a in GROUP_AREAS for k in GROUP_KINDS]
+        self._users = [_fragment({"displayName": n, "connectedSystemObjectType": "user"}) for n in users]
+        self._groups = [_fragment({"displayName": n, "connectedSystemObjectType": "group"}) for n in groups]
+        self._outcomes = {
+            kind: [_fragment({"objectChangeType": kind, "errorType": None, "outcomeSummary": s}) for s in outcome_summaries(kind)]
+            for kind in ("Add", "Update", "Delete")
+        }
+        self._errors = [_fragment({"objectChangeType": "Update", "errorType": e, "outcomeSummary": None}) for e in ERROR_TYPES]
+        self._no_ext = _fragment({"externalIdValue": None})
+
+    @staticmethod
+    def _guid_tail(bits: int) -> bytes:
+        """'-xxxx-4xxx-yxxx-xxxxxxxxxxxx': the part of a version-4 GUID after its first 8 hex digits."""
+        h = f"{bits:032x}"
+        return f"-{h[8:12]}-4{h[13:16]}-{'89ab'[bits % 4]}{h[17:20]}-{h[20:32]}".encode()
+
+    def item_json(self, index: int) -> bytes:
+        h = _mix((index + self._key) & _M64)
+        # The head carries the index, so ids ascend strictly with it; the jitter keeps them irregular.
+        head = index * self._step + (h >> 40) % self._step
+        slot = index % 100
+        if slot == 99:
+            error = (index // 100) % len(ERROR_TYPES)
+            rest = self._errors[error]
+            ext = self._no_ext if ERROR_TYPES[error] == "MissingExternalIdAttributeValue" else None
+        else:
+            kind = "Add" if slot < 6 else "Update" if slot < 96 else "Delete"
+            options = self._outcomes[kind]
+            rest = options[(h >> 8) % len(options)]
+            ext = None
+        if ext is None:
+            ext = b'"externalIdValue":"' + self._ext_heads[h & 4095] + self._ext_tails[(h >> 12) & 4095] + b'"'
+        who = self._groups[(h >> 24) % len(self._groups)] if h % 10 == 0 else self._users[(h >> 24) % len(self._users)]
+        return b'{"id":"%08x%b",%b,%b,%b}' % (head, self._tails[(h >> 48) & 4095], ext, who, rest)
+
+    def page_json(self, start: int, stop: int) -> bytes:
+        """The JSON array of items start..stop-1, in id order."""
+        return b"[" + b",".join([self.item_json(i) for i in range(max(0, start), min(stop, self.count))]) + b"]"
+
+    def item(self, index: int) -> dict[str, Any]:
+        return orjson.loads(self.item_json(index))  # type: ignore[no-any-return]
+
+    def items(self, start: int, stop: int) -> Iterator[dict[str, Any]]:
+        for index in range(max(0, start), min(stop, self.count)):
+            yield self.item(index)

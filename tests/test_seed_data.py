@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 
 from starlette.testclient import TestClient
@@ -101,13 +103,21 @@ def test_large_activity_reports_one_and_a_half_million_items_at_any_depth(client
 
 def test_large_activity_ids_ascend_across_page_boundaries() -> None:
     count = 1_500_000
+    generated = synth.GeneratedActivity(seed=0, salt=LARGE_ACTIVITY, count=count)
     for index in (0, 99, 100, 999_999, 1_000_000, count - 2):
-        assert synth.ordered_id(0, LARGE_ACTIVITY, index, count) < synth.ordered_id(0, LARGE_ACTIVITY, index + 1, count)
-    last = synth.ordered_id(0, LARGE_ACTIVITY, count - 1, count)
-    assert last < "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        assert generated.item(index)["id"] < generated.item(index + 1)["id"]
 
 
-def test_generated_ids_are_version_4_guids() -> None:
+def test_generated_items_are_valid_version_4_guids_and_pure_functions_of_the_index() -> None:
+    generated = synth.GeneratedActivity(seed=7, salt=LARGE_ACTIVITY, count=1_500_000)
+    again = synth.GeneratedActivity(seed=7, salt=LARGE_ACTIVITY, count=1_500_000)
     for index in range(0, 1_500_000, 150_001):
-        value = synth.ordered_id(7, LARGE_ACTIVITY, index, 1_500_000)
-        assert value[14] == "4" and value[19] in "89ab", value
+        item = generated.item(index)
+        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", item["id"]), item
+        assert item == again.item(index)
+
+
+def test_generated_page_matches_its_items() -> None:
+    generated = synth.GeneratedActivity(seed=3, salt=SYNC_ACTIVITY, count=600)
+    assert json.loads(generated.page_json(95, 105)) == [generated.item(i) for i in range(95, 105)]
+    assert generated.page_json(600, 700) == b"[]"
