@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connexion.security import ApiKeySecurityHandler
+from starlette.types import Scope
 
 from mockserver import errors
 
@@ -53,25 +54,31 @@ def shown(secret: str | None) -> str:
     return secret[:KEY_PREFIX_SHOWN] + ("…" if len(secret) > KEY_PREFIX_SHOWN else "")
 
 
-def key_checker(keys: KeyStore) -> Callable[..., dict[str, Any]]:
-    def check_api_key(api_key: str, required_scopes: Any = None) -> dict[str, Any]:
-        key = keys.authenticate(api_key)
-        if key is None:
-            raise errors.unauthorised()
-        if ADMINISTRATOR not in key.roles:
-            raise errors.forbidden()
-        # Connexion wants a dict: it becomes the request's token_info.
-        return {"sub": key.name, "roles": sorted(key.roles), "rate_limit_exempt": key.rate_limit_exempt}
-
-    return check_api_key
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The first value of a header (ASGI servers lower-case header names)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def security_handler(keys: KeyStore) -> type[ApiKeySecurityHandler]:
     """An API-key handler bound to this app's key store (Connexion instantiates it with no arguments)."""
-    checker = key_checker(keys)
 
-    class BoundApiKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
-        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-            return checker
+    class KeyStoreHandler(ApiKeySecurityHandler):  # type: ignore[misc]
+        def get_fn(self, security_scheme: dict[str, Any], required_scopes: Any) -> Callable[..., Any]:
+            header = security_scheme["name"].lower().encode("latin-1")
 
-    return BoundApiKeyHandler
+            async def verify(request: Any) -> dict[str, Any]:
+                secret = header_value(request.scope, header)
+                key = keys.authenticate(secret) if secret else None
+                if key is None:
+                    raise errors.unauthorised()
+                if ADMINISTRATOR not in key.roles:
+                    raise errors.forbidden()
+                # Connexion stores this dict as the request's token_info.
+                return {"sub": key.name, "rate_limit_exempt": key.rate_limit_exempt}
+
+            return verify
+
+    return KeyStoreHandler

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from connexion.context import scope as request_scope
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockserver import errors
 from mockserver.paging import Window
@@ -29,9 +29,9 @@ class Handlers:
     def resolve(self, operation_id: str) -> Any:
         return getattr(self, OPERATIONS[operation_id])
 
-    async def list_execution_items(self, id: str) -> Response:  # noqa: A002 - Connexion passes path params by name
+    async def list_execution_items(self, scope: Scope) -> Response:
         # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
-        params = request_scope["extensions"][SCOPE_KEY]
+        params = scope["extensions"][SCOPE_KEY]
         activity = self.store.activity(params["id"])
         if activity is None:
             raise errors.activity_not_found(params["id"])
@@ -42,7 +42,7 @@ class Handlers:
         page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
         return json_response(orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()}))
 
-    async def get_health(self) -> Response:
+    async def get_health(self, scope: Scope) -> Response:
         return json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))
 
 

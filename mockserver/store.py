@@ -202,6 +202,7 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
     )
     unique(path, (r["id"] for r in records), "id")
     activities: dict[str, Activity] = {}
+    pools: synth.ItemPools | None = None
     sources = [str(fixtures / KEYS_FILE), str(path)]
     for index, record in enumerate(records):
         spec_items = record["items"]
@@ -214,9 +215,12 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
             sources.append(str(item_path))
         elif spec_items is not None:
             # Items computed on demand from the seed: O(page size) per page, no memory per item.
-            generated = synth.GeneratedActivity(seed=seed, salt=record["id"], count=spec_items["generate"]["count"])
-            # Sampled items through the spec's schema prove the generator keeps the contract.
-            samples = [generated.item(i) for i in range(0, generated.count, max(1, generated.count // 1000))]
+            pools = pools or synth.ItemPools(seed)
+            generated = synth.GeneratedActivity(pools, salt=record["id"], count=spec_items["generate"]["count"])
+            # Items 0..99 hold every change type and 99 + 100k every error type: through the spec's
+            # schema they prove the generator keeps the contract.
+            indexes = [*range(100), *range(99, 100 * len(synth.ERROR_TYPES), 100), generated.count - 1]
+            samples = [generated.item(i) for i in sorted(set(indexes)) if 0 <= i < generated.count]
             errors = (e for sample in samples for e in item_validator.iter_errors(sample))
             if error := next(errors, None):
                 raise FixtureError(f"{path}: record {index} ({record['id']}), field 'items.generate': generated item invalid: {error.message}")

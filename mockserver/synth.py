@@ -45,6 +45,8 @@ ERROR_TYPES = (
 MAX_COUNT = 2**32
 """Generated ids take their first 32 bits from the index, so at most 2**32 items keep them strictly ascending."""
 
+MISSING_EXTERNAL_ID = ERROR_TYPES.index("MissingExternalIdAttributeValue")
+
 _M64 = (1 << 64) - 1
 _POOL = 4096  # prepared GUID tails; the head makes each id unique
 
@@ -110,62 +112,99 @@ def _mix(x: int) -> int:
 
 
 def _fragment(value: Any) -> bytes:
-    """A JSON value without its brackets, to splice into an item."""
+    """A JSON object's members without its braces, to splice into an item."""
     return orjson.dumps(value)[1:-1]
+
+
+def _guid_tail(bits: int) -> bytes:
+    """'-xxxx-4xxx-yxxx-xxxxxxxxxxxx': the part of a version-4 GUID after its first 8 hex digits."""
+    h = f"{bits:032x}"
+    return f"-{h[8:12]}-4{h[13:16]}-{'89ab'[bits % 4]}{h[17:20]}-{h[20:32]}".encode()
+
+
+class ItemPools:
+    """JSON fragments prepared once per seed and shared by every generated activity of a store."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        base = digest(seed, "pools") & _M64
+        users = [(f"{f} {last}", "user") for f in FIRST_NAMES for last in LAST_NAMES]
+        groups = [(f"{a} {k}", "group") for a in GROUP_AREAS for k in GROUP_KINDS]
+
+        def bits(stream: int, n: int) -> int:
+            """128 well-mixed bits for entry n of a pool, from the seed alone."""
+            x = (base + stream * 0x100000 + n) & _M64
+            return (_mix(x) << 64) | _mix(x ^ 0x5DEECE66D)
+
+        def who(h: int) -> dict[str, str]:
+            name, kind = groups[h % len(groups)] if h % 10 == 0 else users[(h >> 8) % len(users)]
+            return {"displayName": name, "connectedSystemObjectType": kind}
+
+        def closing(members: dict[str, Any]) -> bytes:
+            return _fragment(members) + b"}"
+
+        self.bodies: dict[str, list[bytes]] = {}
+        for stream, kind in enumerate(("Add", "Update", "Delete"), start=1):
+            summaries = outcome_summaries(kind)
+            self.bodies[kind] = []
+            for n in range(_POOL):
+                h = bits(stream, n)
+                summary = summaries[(h >> 64) % len(summaries)]
+                self.bodies[kind].append(closing({**who(h), "objectChangeType": kind, "errorType": None, "outcomeSummary": summary}))
+        self.error_bodies = [
+            [closing({**who(bits(10 + e, n)), "objectChangeType": "Update", "errorType": error, "outcomeSummary": None}) for n in range(256)]
+            for e, error in enumerate(ERROR_TYPES)
+        ]
+        # Change type by position in each hundred (see change_type_for); None marks the error slot.
+        self.by_slot: list[list[bytes] | None] = [
+            None if (kind := change_type_for(slot)) == "Error" else self.bodies[kind] for slot in range(100)
+        ]
+        self.id_tails = [_guid_tail(bits(20, n)) for n in range(_POOL)]
+        self.ext_tails = [_guid_tail(bits(21, n)) for n in range(_POOL)]
 
 
 class GeneratedActivity:
     """The items of one generated activity: item `index` is a pure function of (seed, salt, index)."""
 
-    def __init__(self, seed: int, salt: str, count: int) -> None:
+    def __init__(self, pools: ItemPools, salt: str, count: int) -> None:
         if not 0 <= count <= MAX_COUNT:
             raise ValueError(f"count must be between 0 and {MAX_COUNT}")
         self.count = count
-        self._key = digest(seed, salt) & _M64
+        self.pools = pools
+        key = digest(pools.seed, salt)
+        self._key = key & _M64
+        self._ext_key = (key >> 64) & 0xFFFFFFFF
         self._step = (1 << 32) // count if count else 1
-        base = digest(seed, salt, "pools")
-        self._tails = [self._guid_tail(digest(base, "tail", n)) for n in range(_POOL)]
-        self._ext_heads = [uuid4_from_free_bits(digest(base, "ext", n) >> 6)[:19].encode() for n in range(_POOL)]
-        self._ext_tails = [uuid4_from_free_bits(digest(base, "ext2", n) >> 6)[19:].encode() for n in range(_POOL)]
-        users = [f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES]
-        groups = [f"{a} {k}" for a in GROUP_AREAS for k in GROUP_KINDS]
-        self._users = [_fragment({"displayName": n, "connectedSystemObjectType": "user"}) for n in users]
-        self._groups = [_fragment({"displayName": n, "connectedSystemObjectType": "group"}) for n in groups]
-        self._outcomes = {
-            kind: [_fragment({"objectChangeType": kind, "errorType": None, "outcomeSummary": s}) for s in outcome_summaries(kind)]
-            for kind in ("Add", "Update", "Delete")
-        }
-        self._errors = [_fragment({"objectChangeType": "Update", "errorType": e, "outcomeSummary": None}) for e in ERROR_TYPES]
-        self._no_ext = _fragment({"externalIdValue": None})
-
-    @staticmethod
-    def _guid_tail(bits: int) -> bytes:
-        """'-xxxx-4xxx-yxxx-xxxxxxxxxxxx': the part of a version-4 GUID after its first 8 hex digits."""
-        h = f"{bits:032x}"
-        return f"-{h[8:12]}-4{h[13:16]}-{'89ab'[bits % 4]}{h[17:20]}-{h[20:32]}".encode()
 
     def item_json(self, index: int) -> bytes:
-        h = _mix((index + self._key) & _M64)
-        # The head carries the index, so ids ascend strictly with it; the jitter keeps them irregular.
-        head = index * self._step + (h >> 40) % self._step
-        slot = index % 100
-        if slot == 99:
-            error = (index // 100) % len(ERROR_TYPES)
-            rest = self._errors[error]
-            ext = self._no_ext if ERROR_TYPES[error] == "MissingExternalIdAttributeValue" else None
-        else:
-            kind = "Add" if slot < 6 else "Update" if slot < 96 else "Delete"
-            options = self._outcomes[kind]
-            rest = options[(h >> 8) % len(options)]
-            ext = None
-        if ext is None:
-            ext = b'"externalIdValue":"' + self._ext_heads[h & 4095] + self._ext_tails[(h >> 12) & 4095] + b'"'
-        who = self._groups[(h >> 24) % len(self._groups)] if h % 10 == 0 else self._users[(h >> 24) % len(self._users)]
-        return b'{"id":"%08x%b",%b,%b,%b}' % (head, self._tails[(h >> 48) & 4095], ext, who, rest)
+        return self.page_json(index, index + 1)[1:-1]
 
     def page_json(self, start: int, stop: int) -> bytes:
-        """The JSON array of items start..stop-1, in id order."""
-        return b"[" + b",".join([self.item_json(i) for i in range(max(0, start), min(stop, self.count))]) + b"]"
+        """The JSON array of items start..stop-1, in id order: the hot path, so names are bound locally."""
+        pools, key, ext_key, step = self.pools, self._key, self._ext_key, self._step
+        id_tails, ext_tails, error_bodies = pools.id_tails, pools.ext_tails, pools.error_bodies
+        by_slot = pools.by_slot
+        items = []
+        for index in range(max(0, start), min(stop, self.count)):
+            h = _mix((index + key) & _M64)
+            # The id's first 32 bits carry the index, so ids ascend strictly with it; the jitter
+            # keeps them irregular. The external id's first 32 bits are a bijection of the index.
+            head = index * step + (h >> 40) % step
+            bodies = by_slot[index % 100]
+            if bodies is None:
+                error = (index // 100) % len(ERROR_TYPES)
+                body = error_bodies[error][(h >> 12) & 255]
+                if error == MISSING_EXTERNAL_ID:
+                    items.append(b'{"id":"%08x%b","externalIdValue":null,%b' % (head, id_tails[h & 4095], body))
+                    continue
+            else:
+                body = bodies[(h >> 12) & 4095]
+            ext_head = ((index ^ ext_key) * 0x9E3779B1) & 0xFFFFFFFF
+            items.append(
+                b'{"id":"%08x%b","externalIdValue":"%08x%b",%b'
+                % (head, id_tails[h & 4095], ext_head, ext_tails[(h >> 24) & 4095], body)
+            )
+        return b"[" + b",".join(items) + b"]"
 
     def item(self, index: int) -> dict[str, Any]:
         return orjson.loads(self.item_json(index))  # type: ignore[no-any-return]

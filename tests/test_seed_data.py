@@ -103,14 +103,14 @@ def test_large_activity_reports_one_and_a_half_million_items_at_any_depth(client
 
 def test_large_activity_ids_ascend_across_page_boundaries() -> None:
     count = 1_500_000
-    generated = synth.GeneratedActivity(seed=0, salt=LARGE_ACTIVITY, count=count)
+    generated = synth.GeneratedActivity(synth.ItemPools(0), salt=LARGE_ACTIVITY, count=count)
     for index in (0, 99, 100, 999_999, 1_000_000, count - 2):
         assert generated.item(index)["id"] < generated.item(index + 1)["id"]
 
 
 def test_generated_items_are_valid_version_4_guids_and_pure_functions_of_the_index() -> None:
-    generated = synth.GeneratedActivity(seed=7, salt=LARGE_ACTIVITY, count=1_500_000)
-    again = synth.GeneratedActivity(seed=7, salt=LARGE_ACTIVITY, count=1_500_000)
+    generated = synth.GeneratedActivity(synth.ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
+    again = synth.GeneratedActivity(synth.ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
     for index in range(0, 1_500_000, 150_001):
         item = generated.item(index)
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", item["id"]), item
@@ -118,6 +118,6 @@ def test_generated_items_are_valid_version_4_guids_and_pure_functions_of_the_ind
 
 
 def test_generated_page_matches_its_items() -> None:
-    generated = synth.GeneratedActivity(seed=3, salt=SYNC_ACTIVITY, count=600)
+    generated = synth.GeneratedActivity(synth.ItemPools(3), salt=SYNC_ACTIVITY, count=600)
     assert json.loads(generated.page_json(95, 105)) == [generated.item(i) for i in range(95, 105)]
     assert generated.page_json(600, 700) == b"[]"
