@@ -79,3 +79,8 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=["GET"])
     app.add_url_rule(docs.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=["GET"])
     return app
+
+
+def create_app_from_environment() -> AsyncApp:
+    """The factory each worker process calls: settings come from the MOCKSERVER_* variables the CLI exported."""
+    return create_app(Settings())

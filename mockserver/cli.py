@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import logging.config
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,18 @@ from mockserver.settings import Settings
 from mockserver.store import FixtureError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """One format for our loggers and uvicorn's, applied by uvicorn in every worker process."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {"uvicorn.access": {"level": "WARNING"}},
+    }
 
 
 def build_settings(**flags: Any) -> Settings:
@@ -64,6 +78,7 @@ def with_fixture_options(command: Any) -> Any:
 @click.option("--validate-responses/--no-validate-responses", default=None, help="Check every response against the spec (slow; for debugging the server).")
 @click.option("--access-log/--no-access-log", default=None, help="One line per request: method, path, status, duration, key prefix.  [default: on]")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes, run by uvicorn's supervisor; they share nothing and answer alike.  [default: 1]")
 def serve(**flags: Any) -> None:
     """Validate the fixtures, then serve the API until interrupted.
 
@@ -75,10 +90,19 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
-    app = build_app(settings)
+    logging.config.dictConfig(log_config(settings.log_level))
+    app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     click.echo(f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, log_level=settings.log_level)
+    common: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "log_config": log_config(settings.log_level),
+        "access_log": False, "log_level": settings.log_level,
+    }
+    if settings.workers == 1:
+        uvicorn.run(app, **common)
+        return
+    # Workers are separate processes: each rebuilds the app from the same settings, exported here.
+    os.environ.update(settings.as_environment())
+    uvicorn.run("mockserver.app:create_app_from_environment", factory=True, workers=settings.workers, **common)
 
 
 @main.command()

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     validate_responses: bool = Field(False, description="Check every response against the spec (slow: for tests).")
     access_log: bool = Field(True, description="One log line per request.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    workers: int = Field(1, ge=1, le=64, description="Worker processes; replicas agree byte for byte.")
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as MOCKSERVER_* variables, for worker processes that rebuild them with Settings()."""
+        return {f"MOCKSERVER_{name.upper()}": str(value) for name, value in self.model_dump().items()}
 
     @field_validator("fixtures_dir")
     @classmethod
