@@ -74,7 +74,7 @@ class AccessLog:
             query = scope.get("query_string", b"")
             target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
             access_logger.info(
-                '%s %s %d %.1fms key=%s',
+                "%s %s %d %.1fms key=%s",
                 scope["method"],
                 target,
                 status,

@@ -1,4 +1,4 @@
-"""Deterministic, realistic execution items computed from (seed, activity, index), so an activity of any size costs no memory.
+"""Deterministic, realistic items computed from (seed, activity, index): an activity of any size costs no memory.
 
 Generation is on the hot path of every page of a generated activity, so each item is assembled
 from JSON fragments prepared once per activity (names, outcome summaries, GUID tails) chosen by a
@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+# fmt: off
 FIRST_NAMES = (
     "Aisha", "Alex", "Amelia", "Ana", "Arjun", "Beatriz", "Ben", "Carlos", "Chen", "Chloe",
     "Daniel", "Dmitri", "Elena", "Emeka", "Emma", "Fatima", "Finn", "Grace", "Hana", "Hugo",
@@ -32,6 +33,7 @@ GROUP_AREAS = (
     "Customer Support", "Research", "Procurement", "IT Operations", "Security", "Payroll",
 )
 GROUP_KINDS = ("Team", "Managers", "All Staff", "Contractors", "Approvers", "Readers", "Admins")
+# fmt: on
 
 ERROR_TYPES = (
     "AmbiguousMatch",
@@ -150,9 +152,16 @@ class ItemPools:
             for n in range(_POOL):
                 h = bits(stream, n)
                 summary = summaries[(h >> 64) % len(summaries)]
-                self.bodies[kind].append(closing({**who(h), "objectChangeType": kind, "errorType": None, "outcomeSummary": summary}))
+                self.bodies[kind].append(
+                    closing({**who(h), "objectChangeType": kind, "errorType": None, "outcomeSummary": summary})
+                )
         self.error_bodies = [
-            [closing({**who(bits(10 + e, n)), "objectChangeType": "Update", "errorType": error, "outcomeSummary": None}) for n in range(256)]
+            [
+                closing(
+                    {**who(bits(10 + e, n)), "objectChangeType": "Update", "errorType": error, "outcomeSummary": None}
+                )
+                for n in range(256)
+            ]
             for e, error in enumerate(ERROR_TYPES)
         ]
         # Change type by position in each hundred (see change_type_for); None marks the error slot.
