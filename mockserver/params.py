@@ -1,4 +1,4 @@
-"""Request validation the contract needs and Connexion lacks: strict int32 and GUIDs, all errors at once, depth ceiling."""
+"""Request validation the contract needs and Connexion lacks: strict int32, GUIDs, all errors at once, depth ceiling."""
 
 from __future__ import annotations
 

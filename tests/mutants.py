@@ -8,7 +8,8 @@ With the variable unset or empty it changes nothing. With a mutant set it also b
 in-process app with `validate_responses=False`, so that the suite's own assertions, not
 Connexion's response validation, have to notice the bug. Each mutant is a plain attribute
 patch of a mockserver module or class, made in `pytest_configure`, before the contract
-suite's `target` fixture imports and calls `create_app`.
+suite's `target` fixture imports and calls `create_app`. A patch whose target has gone (the
+server was refactored) is a usage error, never a mutant that silently changes nothing.
 """
 
 from __future__ import annotations
@@ -21,53 +22,71 @@ from urllib.parse import parse_qsl
 import orjson
 import pytest
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.responses import Response
 
 import mockserver.app
-from mockserver import errors, paging, params, store, synth
+from mockserver import errors, handlers, paging, params
 from mockserver.settings import Settings
 
 ENV = "MOCKSERVER_MUTANT"
 BIG_PAGE = 1_000_000
 
 
+class StaleMutant(Exception):
+    """The attribute a mutant patches no longer exists."""
+
+
+def replace(owner: object, name: str, value: object) -> Any:
+    """Set owner.name to value and return the original; the attribute must already exist."""
+    try:
+        original = getattr(owner, name)
+    except AttributeError:
+        raise StaleMutant(f"{getattr(owner, '__name__', owner)} has no attribute {name!r}") from None
+    setattr(owner, name, value)
+    return original
+
+
 def page_size_not_capped() -> None:
-    # effective_page_size reads the module constant at call time, so patching the constant takes effect.
-    paging.MAX_PAGE_SIZE = 1000
+    # effective_page_size reads the constant at call time; replacing the function too keeps the
+    # mutant alive if the cap ever moves into the function.
+    replace(paging, "MAX_PAGE_SIZE", 1000)
+
+    def effective_page_size(page_size: int | None) -> int:
+        return paging.DEFAULT_PAGE_SIZE if page_size is None or page_size < 1 else min(page_size, 1000)
+
+    replace(paging, "effective_page_size", effective_page_size)
 
 
 def has_next_page_off_by_one() -> None:
-    original = paging.Window.envelope_fields
-
     def envelope_fields(self: paging.Window) -> dict[str, int | bool]:
-        fields = original(self)
+        fields: dict[str, int | bool] = original(self)
         fields["hasNextPage"] = self.page <= self.total_pages
         return fields
 
-    paging.Window.envelope_fields = envelope_fields  # type: ignore[method-assign]
+    original = replace(paging.Window, "envelope_fields", envelope_fields)
 
 
 def items_unsorted() -> None:
-    def stored_page_json(self: store.StoredItems, start: int, stop: int) -> bytes:
-        return b"[" + b",".join(reversed(self.encoded[start:stop])) + b"]"
+    # At the handler, so it holds whichever item source (stored or generated) serves the page.
+    async def list_execution_items(self: handlers.Handlers, *args: Any, **kwargs: Any) -> Response:
+        response: Response = await original(self, *args, **kwargs)
+        body = orjson.loads(response.body)
+        body["items"].sort(key=lambda item: item["id"], reverse=True)
+        return Response(orjson.dumps(body), status_code=response.status_code, media_type=response.media_type)
 
-    def generated_page_json(self: store.GeneratedItems, start: int, stop: int) -> bytes:
-        items = list(synth.generated_items(self.seed, self.salt, start, stop, self.count))
-        return orjson.dumps(items[::-1])
-
-    store.StoredItems.page_json = stored_page_json  # type: ignore[method-assign]
-    store.GeneratedItems.page_json = generated_page_json  # type: ignore[method-assign]
+    original = replace(handlers.Handlers, "list_execution_items", list_execution_items)
 
 
 def reader_404_not_403() -> None:
-    # auth.check_api_key calls errors.forbidden() through the module, so the patch reaches it.
+    # The key check calls errors.forbidden() through the module, so the patch reaches it.
     def forbidden() -> errors.JimError:
         return errors.JimError(404, "NOT_FOUND", "Activity not found.")
 
-    errors.forbidden = forbidden
+    replace(errors, "forbidden", forbidden)
 
 
 def problem_json_errors() -> None:
-    # create_app reads errors.render when it wires the handlers, which happens after this patch.
+    # create_app reads errors.render when it wires the error handlers, which is after this patch.
     def render(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         error = errors.as_jim_error(request, exc)
         problem = {"type": "about:blank", "title": error.code, "status": error.status_code, "detail": error.message}
@@ -79,96 +98,77 @@ def problem_json_errors() -> None:
             headers=dict(error.headers or {}),
         )
 
-    errors.render = render
+    replace(errors, "render", render)
 
 
 def huge_page_500() -> None:
-    original = paging.effective_page
-
     def effective_page(page: int | None) -> int:
         if page is not None and page > BIG_PAGE:
             raise OverflowError(f"page {page} overflows the row offset")
-        return original(page)
+        result: int = original(page)
+        return result
 
-    paging.effective_page = effective_page
+    original = replace(paging, "effective_page", effective_page)
 
 
 def total_count_zero_past_last_page() -> None:
-    original = paging.Window.envelope_fields
-
+    # What the real JIM does (reference/jim-observed.md): past the last page it reports an empty collection.
     def envelope_fields(self: paging.Window) -> dict[str, int | bool]:
         if self.total_count and self.start >= self.total_count:
-            return original(paging.Window(self.page, self.page_size, 0))
-        return original(self)
+            return original(paging.Window(self.page, self.page_size, 0))  # type: ignore[no-any-return]
+        return original(self)  # type: ignore[no-any-return]
 
-    paging.Window.envelope_fields = envelope_fields  # type: ignore[method-assign]
+    original = replace(paging.Window, "envelope_fields", envelope_fields)
 
 
 def first_value_loses() -> None:
     def last_values(query_string: bytes) -> dict[str, str]:
         return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
 
-    params.first_values = last_values
+    replace(params, "first_values", last_values)
 
 
 def depth_ceiling_off_by_one() -> None:
-    original = paging.depth_error
-
     def depth_error(page: int, page_size: int) -> str | None:
         if (page - 1) * page_size == paging.MAX_DEPTH:  # `>=` where the contract says `>`
-            message = original(page + 1, page_size)
+            message: str | None = original(page + 1, page_size)
             return message and message.replace(f"Page {page + 1:,}", f"Page {page:,}", 1)
-        return original(page, page_size)
+        return original(page, page_size)  # type: ignore[no-any-return]
 
-    paging.depth_error = depth_error
+    original = replace(paging, "depth_error", depth_error)
 
 
 def only_first_validation_error() -> None:
-    original = errors.validation_error
-
     def validation_error(
         problems: Mapping[str, Sequence[str]], message: str = errors.GENERIC_VALIDATION_MESSAGE
     ) -> errors.JimError:
         first = next(iter(problems))
-        return original({first: problems[first]}, message)
+        return original({first: problems[first]}, message)  # type: ignore[no-any-return]
 
-    errors.validation_error = validation_error
+    original = replace(errors, "validation_error", validation_error)
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
-    "page_size_not_capped": ("pageSize above 100 is not capped (cap raised to 1000)", page_size_not_capped),
+    "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
     "items_unsorted": ("the items of a page come in descending id order", items_unsorted),
-    "reader_404_not_403": (
-        "a valid key without the Administrator role gets 404 NOT_FOUND, not 403",
-        reader_404_not_403,
-    ),
-    "problem_json_errors": (
-        "errors are application/problem+json {type,title,status,detail}, not the JIM envelope",
-        problem_json_errors,
-    ),
-    "huge_page_500": ("a page number above 1,000,000 crashes into a 500", huge_page_500),
-    "total_count_zero_past_last_page": (
-        "pages past the last report totalCount 0 (real JIM, not the contract)",
-        total_count_zero_past_last_page,
-    ),
+    "reader_404_not_403": ("a valid key without the Administrator role gets 404 NOT_FOUND", reader_404_not_403),
+    "problem_json_errors": ("errors are application/problem+json, not the JIM envelope", problem_json_errors),
+    "huge_page_500": ("a page number above 1,000,000 is a 500", huge_page_500),
+    "total_count_zero_past_last_page": ("pages past the last report totalCount 0", total_count_zero_past_last_page),
     "first_value_loses": ("a repeated query parameter takes its last value", first_value_loses),
     "depth_ceiling_off_by_one": ("skipping exactly 1,000,000 rows is rejected", depth_ceiling_off_by_one),
-    "only_first_validation_error": (
-        "only the first bad parameter is reported in validationErrors",
-        only_first_validation_error,
-    ),
+    "only_first_validation_error": ("validationErrors names only the first bad parameter", only_first_validation_error),
 }
 
 
 def without_response_validation() -> None:
-    original = mockserver.app.create_app
+    """Build the in-process app with validate_responses=False, whatever the suite asks for."""
 
     def create_app(settings: Settings, *args: Any, **kwargs: Any) -> Any:
         return original(settings.model_copy(update={"validate_responses": False}), *args, **kwargs)
 
-    create_app.__wrapped__ = original  # type: ignore[attr-defined]
-    mockserver.app.create_app = create_app
+    original = replace(mockserver.app, "create_app", create_app)
 
 
 def selected() -> str | None:
@@ -180,11 +180,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if name is None:
         return
     if name not in MUTANTS:
-        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(sorted(MUTANTS))}")
+        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(MUTANTS)}")
     if config.getoption("base_url", default=None):
-        raise pytest.UsageError(f"{ENV} patches the in-process app; it cannot apply with --base-url")
-    without_response_validation()
-    MUTANTS[name][1]()
+        raise pytest.UsageError(f"{ENV} patches the in-process app, so it cannot apply with --base-url")
+    try:
+        without_response_validation()
+        MUTANTS[name][1]()
+    except StaleMutant as exc:
+        raise pytest.UsageError(f"mutant {name} no longer applies to mockserver: {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
