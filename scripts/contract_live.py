@@ -1,0 +1,53 @@
+"""Serve the sandbox on a free loopback port and run the contract suite against it over real HTTP.
+
+`make contract-live` runs this in CI, proving the suite's live mode and the served app, not only the
+in-process one. Extra arguments go to pytest.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited with {server.returncode} before answering")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"server did not answer {url} within {seconds:.0f} s")
+
+
+def main() -> int:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen(command)
+    try:
+        wait_until_healthy(f"{base_url}/api/v1/health", server)
+        suite = [sys.executable, "-m", "pytest", "contract_tests", "--base-url", base_url, "--sandbox-ids", *sys.argv[1:]]
+        print("+", " ".join(suite), flush=True)
+        return subprocess.run(suite).returncode
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
