@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS   ?=
 
-.PHONY: serve test check lint typecheck bench clean help
+.PHONY: serve test contract-live check lint bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,11 +28,15 @@ serve: $(VENV)/.runtime  ## Install pinned dependencies and serve on 127.0.0.1:8
 test: $(VENV)/.test  ## Install test dependencies and run every test, in-process
 	$(BIN)/python -m pytest $(ARGS)
 
+contract-live: $(VENV)/.test  ## Serve on a free port and run the contract suite against it over HTTP
+	$(BIN)/python scripts/contract_live.py -q
+
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
 	$(BIN)/mockserver check $(ARGS)
 
-lint: $(VENV)/.test  ## ruff and mypy (strict on mockserver/)
+lint: $(VENV)/.test  ## ruff (lint and format) and mypy (strict on mockserver/)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:  ## Remove the environment and caches

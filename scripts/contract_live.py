@@ -37,11 +37,13 @@ def wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float
 def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    serve = ["serve", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command = [sys.executable, "-m", "mockserver", *serve]
     server = subprocess.Popen(command)
     try:
         wait_until_healthy(f"{base_url}/api/v1/health", server)
-        suite = [sys.executable, "-m", "pytest", "contract_tests", "--base-url", base_url, "--sandbox-ids", *sys.argv[1:]]
+        target = ["--base-url", base_url, "--sandbox-ids"]
+        suite = [sys.executable, "-m", "pytest", "contract_tests", *target, *sys.argv[1:]]
         print("+", " ".join(suite), flush=True)
         return subprocess.run(suite).returncode
     finally:
