@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS   ?=
 
-.PHONY: serve test contract-live check lint bench clean help
+.PHONY: serve test contract-live teeth check lint bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,12 @@ test: $(VENV)/.test  ## Install test dependencies and run every test, in-process
 
 contract-live: $(VENV)/.test  ## Serve on a free port and run the contract suite against it over HTTP
 	$(BIN)/python scripts/contract_live.py -q
+
+teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py)
+	$(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s
+
+bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (ARGS="--quick" for a smoke run)
+	$(BIN)/python benchmarks/bench.py $(ARGS)
 
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
 	$(BIN)/mockserver check $(ARGS)

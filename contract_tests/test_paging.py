@@ -58,11 +58,30 @@ def test_leading_zeros_are_still_an_integer(target: Target, raw: str, value: int
     assert response.json()["pageSize"] == (25 if value < 1 else value)
 
 
-def test_repeated_parameter_first_value_counts(target: Target) -> None:
-    url = target.items_url(target.need("run_profile_id")) + "?pageSize=3&pageSize=7"
+@pytest.mark.parametrize(
+    ("query", "param", "expected"), [("pageSize=3&pageSize=7", "pageSize", 3), ("page=2&page=1", "page", 2)]
+)
+def test_repeated_parameter_first_value_counts(target: Target, query: str, param: str, expected: int) -> None:
+    url = target.items_url(target.need("run_profile_id")) + "?" + query
     response = target.get(url, key=target.api_key)
     assert response.status_code == 200
-    assert response.json()["pageSize"] == 3
+    assert response.json()[param] == expected
+
+
+def test_repeated_parameter_is_judged_by_its_first_value(target: Target) -> None:
+    url = target.items_url(target.need("run_profile_id")) + "?page=abc&page=1"
+    assert_validation_error(target.get(url, key=target.api_key), "page")
+
+
+def test_only_the_last_page_has_no_next_page(target: Target) -> None:
+    activity = target.need("run_profile_id")
+    total_pages = target.items(activity, pageSize=10).json()["totalPages"]
+    assert total_pages >= 2, "needs an activity with more than 10 items"
+    before_last = target.items(activity, page=total_pages - 1, pageSize=10).json()
+    last = target.items(activity, page=total_pages, pageSize=10).json()
+    assert before_last["hasNextPage"] is True
+    assert last["hasNextPage"] is False and last["hasPreviousPage"] is True
+    assert_page_laws(last, page=total_pages, page_size=10)
 
 
 def test_unknown_query_parameters_are_ignored(target: Target) -> None:
