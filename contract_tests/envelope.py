@@ -50,14 +50,18 @@ def assert_validation_error(response: httpx.Response, *params: str) -> dict[str,
 def assert_page_laws(body: dict[str, Any], page: int, page_size: int, total: int | None = None) -> None:
     """The envelope echoes the effective page and size and its counters follow from totalCount."""
     assert set(body) == PAGE_KEYS, sorted(body)
-    assert body["page"] == page and body["pageSize"] == page_size, (body["page"], body["pageSize"])
+    echoed = (body["page"], body["pageSize"])
+    assert echoed == (page, page_size), (
+        f"expected the effective page/pageSize {page}/{page_size}, got {echoed[0]}/{echoed[1]}"
+    )
     count = body["totalCount"]
     if total is not None:
         assert count == total, count
-    assert body["totalPages"] == math.ceil(count / page_size)
-    assert len(body["items"]) == max(0, min(page_size, count - (page - 1) * page_size))
-    assert body["hasNextPage"] == (page < body["totalPages"])
-    assert body["hasPreviousPage"] == (page > 1)
+    assert body["totalPages"] == math.ceil(count / page_size), f"totalPages {body['totalPages']} for {count} items"
+    expected_items = max(0, min(page_size, count - (page - 1) * page_size))
+    assert len(body["items"]) == expected_items, f"{len(body['items'])} items on page {page}, expected {expected_items}"
+    assert body["hasNextPage"] == (page < body["totalPages"]), f"hasNextPage {body['hasNextPage']} on page {page}"
+    assert body["hasPreviousPage"] == (page > 1), f"hasPreviousPage {body['hasPreviousPage']} on page {page}"
     for item in body["items"]:
         assert set(item) == ITEM_KEYS, sorted(item)
     ids = [item["id"] for item in body["items"]]
