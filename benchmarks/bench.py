@@ -51,7 +51,8 @@ DEEPEST_PAGE = 10_001
 HEALTH_PATH = "/api/v1/health"
 HOT_TARGET = f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize={PAGE_SIZE}"
 
-SERVE_FLAGS = ("--host", servers.HOST, "--port", "{port}", "--log-level", "warning", "--no-access-log")
+# Default settings, access log included: its lines go to the server's log file, as they would to a terminal.
+SERVE_FLAGS = ("--host", servers.HOST, "--port", "{port}")
 """Both servers' flags: loopback, the port filled in at start, warnings only, no access log."""
 
 WALK_SEED = 20260405

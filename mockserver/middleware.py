@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.auth import shown
+from mockserver.auth import header_value, shown
 
 access_logger = logging.getLogger("mockserver.access")
 
@@ -79,5 +78,5 @@ class AccessLog:
                 target,
                 status,
                 (time.perf_counter() - started) * 1000,
-                shown(Headers(scope=scope).get("x-api-key")),
+                shown(header_value(scope, b"x-api-key")),
             )
