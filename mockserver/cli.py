@@ -13,7 +13,7 @@ import click
 import uvicorn
 from pydantic import ValidationError
 
-from mockserver.app import create_app
+from mockserver.app import create_app, freeze_startup_objects
 from mockserver.settings import Settings
 from mockserver.store import FixtureError
 
@@ -125,6 +125,7 @@ def serve(**flags: Any) -> None:
         "log_level": settings.log_level,
     }
     if settings.workers == 1:
+        freeze_startup_objects()
         uvicorn.run(app, **common)
         return
     # Workers are separate processes: each rebuilds the app from the same settings, exported here.
