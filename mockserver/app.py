@@ -76,9 +76,11 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
         app.add_error_handler(status, errors.render)
 
     reference = docs.Docs(spec)
-    app.add_url_rule(docs.SPEC_PATH, "openapi", reference.spec, methods=["GET"])
-    app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=["GET"])
-    app.add_url_rule(docs.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=["GET"])
+    # Every method reaches the docs handlers, which answer all but GET and HEAD with our 405.
+    every = docs.EVERY_METHOD
+    app.add_url_rule(docs.SPEC_PATH, "openapi", reference.spec, methods=every)
+    app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=every)
+    app.add_url_rule(docs.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=every)
     return app
 
 

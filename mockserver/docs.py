@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from mockserver import errors
 SPEC_PATH = "/api/openapi/v1.json"
 REFERENCE_PATH = "/api/reference"
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 SERVED_ASSETS = {
     "swagger-ui.css",
     "swagger-ui-bundle.js",
@@ -50,16 +53,32 @@ INIT_JS = f"""window.ui = SwaggerUIBundle({{
 """
 
 
+def read_only(handler: Callable[[Any, Request], Awaitable[Response]]) -> Callable[[Any, Request], Awaitable[Response]]:
+    """GET and HEAD only, answered with our 405: these routes sit behind the API's catch-all mount, so
+    Starlette's own method check would fall through to a 404."""
+
+    @functools.wraps(handler)
+    async def checked(self: Any, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise errors.method_not_allowed(request.method, "GET, HEAD")
+        return await handler(self, request)
+
+    return checked
+
+
 class Docs:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec_json = orjson.dumps(spec)
 
+    @read_only
     async def spec(self, request: Request) -> Response:
         return Response(self.spec_json, media_type="application/json")
 
+    @read_only
     async def page(self, request: Request) -> Response:
         return HTMLResponse(PAGE)
 
+    @read_only
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name == "init.js":

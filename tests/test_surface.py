@@ -51,6 +51,14 @@ def test_reference_docs_work_offline(client: TestClient, path: str) -> None:
         assert client.get(asset).status_code == 200, asset
 
 
+@pytest.mark.parametrize("path", ["/api/openapi/v1.json", "/api/reference", "/api/reference/swagger-ui.css"])
+def test_docs_routes_answer_other_methods_with_405(client: TestClient, path: str) -> None:
+    response = client.post(path)
+    assert response.status_code == 405
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["allow"] == "GET, HEAD"
+
+
 def test_help_describes_every_option() -> None:
     def help_of(*command: str) -> str:
         result = subprocess.run(
