@@ -61,11 +61,15 @@ def build() -> list[dict[str, object]]:
     exports_left = EXPORTS - 1 - 2 - DELETES
     projected_left = PROJECTED - 1
     flowing = [i for i, k in enumerate(kinds) if k != "Delete"]
-    base = {i: 1 + synth.digest("seed-activity", "flows", i) % 11 for i in flowing}
-    # Spread the remainder evenly so every item's count stays plausible (1..14) and the sum is exact.
-    shortfall = flows_left - sum(base.values())
-    for n, i in enumerate(flowing):
-        base[i] += shortfall // len(flowing) + (1 if n < shortfall % len(flowing) else 0)
+    # Every flowing item gets 1..14 attribute flows, spread by weight, summing exactly to the total.
+    extra_total = flows_left - len(flowing)
+    weights = {i: 1 + synth.digest("seed-activity", "flows", i) % 11 for i in flowing}
+    base = {i: 1 + min(13, extra_total * weights[i] // sum(weights.values())) for i in flowing}
+    for i in sorted(flowing, key=lambda i: -weights[i]) * 13:
+        if sum(base.values()) == flows_left:
+            break
+        if base[i] < 14:
+            base[i] += 1
     exporting = set(sorted(flowing, key=lambda i: synth.digest("seed-activity", "export", i))[:exports_left])
 
     for i, kind in enumerate(kinds):

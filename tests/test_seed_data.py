@@ -78,6 +78,8 @@ def test_seed_activity_items_agree_with_its_documented_statistics(client: TestCl
     assert all(i["errorType"] is None for i in items)
     assert outcome_totals(items) == {"Projected": 12, "Joined": 3, "AttributeFlow": 1540, "PendingExportCreated": 45}
     assert {i["connectedSystemObjectType"] for i in items} == {"user", "group"}
+    counts = [int(part.split(":")[1]) for i in items for part in str(i["outcomeSummary"]).split(",")]
+    assert min(counts) >= 1, "an outcome summary names an outcome that happened zero times"
 
 
 def test_sync_activity_covers_every_error_type_and_change_type(client: TestClient) -> None:
