@@ -13,15 +13,29 @@ from contract_tests.target import OPTIONS, SANDBOX, Target
 
 settings.register_profile("dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
-    "ci", max_examples=150, deadline=None, derandomize=True, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "JIM execution-items contract suite")
-    group.addoption("--base-url", default=os.environ.get("CONTRACT_BASE_URL"), help="run against this live server instead of the in-process app (env CONTRACT_BASE_URL)")
-    group.addoption("--sandbox-ids", action="store_true", default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")), help="the live server is this project's sandbox: use its keys, ids and exact fixture checks")
+    group.addoption(
+        "--base-url",
+        default=os.environ.get("CONTRACT_BASE_URL"),
+        help="run against this live server instead of the in-process app (env CONTRACT_BASE_URL)",
+    )
+    group.addoption(
+        "--sandbox-ids",
+        action="store_true",
+        default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")),
+        help="the live server is this project's sandbox: use its keys, ids and exact fixture checks",
+    )
     for name, (flag, env, what) in OPTIONS.items():
         group.addoption(flag, dest=name, default=os.environ.get(env), help=f"{what} (env {env})")
 
@@ -37,7 +51,13 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
         app = create_app(Settings(validate_responses=True, access_log=False))
         with app.test_client() as client:
-            yield Target(client=client, base_url=None, app=app, sandbox=True, **{**SANDBOX, **{k: v for k, v in given.items() if v}})
+            yield Target(
+                client=client,
+                base_url=None,
+                app=app,
+                sandbox=True,
+                **{**SANDBOX, **{k: v for k, v in given.items() if v}},
+            )
         return
     sandbox = config.getoption("sandbox_ids")
     values = {**(SANDBOX if sandbox else {}), **{k: v for k, v in given.items() if v}}

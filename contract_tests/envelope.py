@@ -10,13 +10,23 @@ import httpx
 
 ENVELOPE_KEYS = {"code", "message", "details", "validationErrors", "timestamp"}
 PAGE_KEYS = {"items", "totalCount", "page", "pageSize", "totalPages", "hasNextPage", "hasPreviousPage"}
-ITEM_KEYS = {"id", "externalIdValue", "displayName", "connectedSystemObjectType", "objectChangeType", "errorType", "outcomeSummary"}
+ITEM_KEYS = {
+    "id",
+    "externalIdValue",
+    "displayName",
+    "connectedSystemObjectType",
+    "objectChangeType",
+    "errorType",
+    "outcomeSummary",
+}
 UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """The response is `status` with the JIM envelope carrying `code`, all five keys present."""
-    assert response.status_code == status, f"expected {status} {code}, got {response.status_code}: {response.text[:300]}"
+    assert response.status_code == status, (
+        f"expected {status} {code}, got {response.status_code}: {response.text[:300]}"
+    )
     assert response.headers["content-type"].split(";")[0] == "application/json", response.headers["content-type"]
     body = response.json()
     assert set(body) == ENVELOPE_KEYS, f"envelope keys {sorted(body)}"

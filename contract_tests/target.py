@@ -29,9 +29,17 @@ OPTIONS = {
     "disabled_key": ("--disabled-key", "CONTRACT_DISABLED_KEY", "a disabled key"),
     "expired_key": ("--expired-key", "CONTRACT_EXPIRED_KEY", "an expired key"),
     "run_profile_id": ("--run-profile-id", "CONTRACT_RUN_PROFILE_ID", "a Run Profile activity with items"),
-    "non_run_profile_id": ("--non-run-profile-id", "CONTRACT_NON_RUN_PROFILE_ID", "an activity that is not a Run Profile activity"),
+    "non_run_profile_id": (
+        "--non-run-profile-id",
+        "CONTRACT_NON_RUN_PROFILE_ID",
+        "an activity that is not a Run Profile activity",
+    ),
     "empty_activity_id": ("--empty-activity-id", "CONTRACT_EMPTY_ACTIVITY_ID", "a Run Profile activity with no items"),
-    "large_activity_id": ("--large-activity-id", "CONTRACT_LARGE_ACTIVITY_ID", "a Run Profile activity with over 1,000,000 items"),
+    "large_activity_id": (
+        "--large-activity-id",
+        "CONTRACT_LARGE_ACTIVITY_ID",
+        "a Run Profile activity with over 1,000,000 items",
+    ),
 }
 
 
@@ -61,7 +69,9 @@ class Target:
 
     def need_sandbox(self) -> None:
         if not self.sandbox:
-            pytest.skip("checks this project's fixture data: only against the sandbox (in-process, or pass --sandbox-ids)")
+            pytest.skip(
+                "checks this project's fixture data: only against the sandbox (in-process, or pass --sandbox-ids)"
+            )
 
     def items_url(self, activity_id: str) -> str:
         return f"/api/v1/activities/{activity_id}/items"

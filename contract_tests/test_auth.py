@@ -28,7 +28,9 @@ def test_disabled_and_expired_keys_are_401(target: Target, state: str) -> None:
 
 def test_every_401_cause_gets_the_same_answer(target: Target) -> None:
     activity = target.need("run_profile_id")
-    keys = [None, "", "jim_ak_unknown"] + [getattr(target, k) for k in ("disabled_key", "expired_key") if getattr(target, k)]
+    keys = [None, "", "jim_ak_unknown"] + [
+        getattr(target, k) for k in ("disabled_key", "expired_key") if getattr(target, k)
+    ]
     responses = [target.get(target.items_url(activity), key=k) for k in keys]
     bodies = [assert_error(r, 401, "UNAUTHORISED") for r in responses]
     assert len(bodies_without_timestamp(*bodies)) == 1, "401 bodies differ by cause: an oracle"

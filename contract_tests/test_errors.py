@@ -24,7 +24,16 @@ def test_non_run_profile_activity_is_400_bad_request(target: Target) -> None:
     assert body["validationErrors"] is None
 
 
-@pytest.mark.parametrize("bad_id", ["not-a-guid", "a1b2c3d4e5f678900abcdef1234567890", "{a1b2c3d4-e5f6-7890-abcd-ef1234567890}", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "0"])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-a-guid",
+        "a1b2c3d4e5f678900abcdef1234567890",
+        "{a1b2c3d4-e5f6-7890-abcd-ef1234567890}",
+        "a1b2c3d4-e5f6-7890-abcd-ef123456789g",
+        "0",
+    ],
+)
 def test_malformed_id_is_a_validation_error(target: Target, bad_id: str) -> None:
     assert_validation_error(target.items(bad_id), "id")
 
@@ -35,13 +44,17 @@ def test_validation_comes_before_existence(target: Target) -> None:
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_other_methods_are_405_with_allow(target: Target, method: str) -> None:
-    response = target.client.request(method, target.items_url(target.need("run_profile_id")), headers={"X-Api-Key": target.api_key})
+    response = target.client.request(
+        method, target.items_url(target.need("run_profile_id")), headers={"X-Api-Key": target.api_key}
+    )
     assert_error(response, 405, "METHOD_NOT_ALLOWED")
     allowed = {m.strip() for m in response.headers["allow"].split(",")}
     assert {"GET", "HEAD"} <= allowed and method not in allowed
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items/extra", "/favicon.ico"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing", "/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items/extra", "/favicon.ico"]
+)
 def test_unknown_paths_are_404_envelopes(target: Target, path: str) -> None:
     assert_error(target.get(path, key=target.api_key), 404, "NOT_FOUND")
 
@@ -49,7 +62,9 @@ def test_unknown_paths_are_404_envelopes(target: Target, path: str) -> None:
 def test_trailing_slash_is_answered_in_place(target: Target) -> None:
     activity = target.need("run_profile_id")
     plain = target.items(activity, pageSize=3)
-    slashed = target.get(target.items_url(activity) + "/", key=target.api_key, params={"pageSize": 3}, follow_redirects=False)
+    slashed = target.get(
+        target.items_url(activity) + "/", key=target.api_key, params={"pageSize": 3}, follow_redirects=False
+    )
     assert slashed.status_code == 200
     assert slashed.json() == plain.json()
 

@@ -34,7 +34,13 @@ def test_page_below_1_is_treated_as_1(target: Target, page: int) -> None:
     assert_page_laws(response.json(), page=1, page_size=10)
 
 
-@pytest.mark.parametrize("raw", ["abc", "", "1.0", "1e3", "+5", " 5", "0x10", "５", "2147483648", "-2147483649", "99999999999999999999"])
+FULLWIDTH_FIVE = "\uff15"  # a digit to Unicode, not to the contract
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["abc", "", "1.0", "1e3", "+5", " 5", "0x10", FULLWIDTH_FIVE, "2147483648", "-2147483649", "99999999999999999999"],
+)
 @pytest.mark.parametrize("param", ["page", "pageSize"])
 def test_non_integer_or_out_of_range_is_a_validation_error(target: Target, param: str, raw: str) -> None:
     response = target.items(target.need("run_profile_id"), **{param: raw})
@@ -108,7 +114,13 @@ def test_activity_without_items_has_zero_pages(target: Target) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body == {
-        "items": [], "totalCount": 0, "page": 1, "pageSize": 10, "totalPages": 0, "hasNextPage": False, "hasPreviousPage": False,
+        "items": [],
+        "totalCount": 0,
+        "page": 1,
+        "pageSize": 10,
+        "totalPages": 0,
+        "hasNextPage": False,
+        "hasPreviousPage": False,
     }
 
 

@@ -60,8 +60,15 @@ def main() -> None:
 
 
 fixture_options = [
-    click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of fixture files.  [default: ./fixtures of the project]"),
-    click.option("--seed", type=click.IntRange(min=0), help="Seed for generated items: same seed, same bytes.  [default: 0]"),
+    click.option(
+        "--fixtures",
+        "fixtures_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of fixture files.  [default: ./fixtures of the project]",
+    ),
+    click.option(
+        "--seed", type=click.IntRange(min=0), help="Seed for generated items: same seed, same bytes.  [default: 0]"
+    ),
 ]
 
 
@@ -75,10 +82,24 @@ def with_fixture_options(command: Any) -> Any:
 @click.option("--host", help="Address to bind.  [default: 127.0.0.1]")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to bind; 0 picks a free one.  [default: 8080]")
 @with_fixture_options
-@click.option("--validate-responses/--no-validate-responses", default=None, help="Check every response against the spec (slow; for debugging the server).")
-@click.option("--access-log/--no-access-log", default=None, help="One line per request: method, path, status, duration, key prefix.  [default: on]")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]")
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes, run by uvicorn's supervisor; they share nothing and answer alike.  [default: 1]")
+@click.option(
+    "--validate-responses/--no-validate-responses",
+    default=None,
+    help="Check every response against the spec (slow; for debugging the server).",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="One line per request: method, path, status, duration, key prefix.  [default: on]",
+)
+@click.option(
+    "--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]"
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes, run by uvicorn's supervisor; they share nothing and answer alike.  [default: 1]",
+)
 def serve(**flags: Any) -> None:
     """Validate the fixtures, then serve the API until interrupted.
 
@@ -92,10 +113,16 @@ def serve(**flags: Any) -> None:
     settings = build_settings(**flags)
     logging.config.dictConfig(log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
-    click.echo(f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}", err=True)
+    click.echo(
+        f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}",
+        err=True,
+    )
     common: dict[str, Any] = {
-        "host": settings.host, "port": settings.port, "log_config": log_config(settings.log_level),
-        "access_log": False, "log_level": settings.log_level,
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": log_config(settings.log_level),
+        "access_log": False,
+        "log_level": settings.log_level,
     }
     if settings.workers == 1:
         uvicorn.run(app, **common)

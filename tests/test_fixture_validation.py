@@ -51,15 +51,29 @@ def test_shipped_fixtures_are_valid() -> None:
         (SEED_ITEMS, lambda d: d[2].update(id=d[1]["id"]), ["field 'id'", "duplicate id"]),
         (SEED_ITEMS, lambda d: d[9].update(id=d[9]["id"].upper()), ["record 9", "field 'id'", "lower case"]),
         ("activities.json", lambda d: d[1].pop("targetType"), ["activities.json", "record 1", "field 'targetType'"]),
-        ("activities.json", lambda d: d[2].update(items={"generate": {"count": -1}}), ["record 2", "field 'items.generate.count'"]),
-        ("activities.json", lambda d: d[0].update(items={"file": "items/missing.json"}), ["missing.json", "file not found"]),
-        ("activities.json", lambda d: d[0].update(items={"file": "../../etc/passwd"}), ["record 0", "field 'items.file'", "inside"]),
+        (
+            "activities.json",
+            lambda d: d[2].update(items={"generate": {"count": -1}}),
+            ["record 2", "field 'items.generate.count'"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[0].update(items={"file": "items/missing.json"}),
+            ["missing.json", "file not found"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[0].update(items={"file": "../../etc/passwd"}),
+            ["record 0", "field 'items.file'", "inside"],
+        ),
         ("activities.json", lambda d: d.append(dict(d[0])), ["record 5", "duplicate id"]),
         ("api-keys.json", lambda d: d[0].update(keySha256="abc"), ["api-keys.json", "record 0", "field 'keySha256'"]),
         ("api-keys.json", lambda d: d[3].update(expiresAt="yesterday"), ["record 3", "field 'expiresAt'"]),
     ],
 )
-def test_bad_record_names_file_record_and_field(fixtures: Path, file: str, change: Callable[[Any], None], expected: list[str]) -> None:
+def test_bad_record_names_file_record_and_field(
+    fixtures: Path, file: str, change: Callable[[Any], None], expected: list[str]
+) -> None:
     edit(fixtures / file, change)
     with pytest.raises(FixtureError) as raised:
         load(fixtures)
@@ -78,7 +92,10 @@ def test_malformed_json_names_the_file_and_position(fixtures: Path) -> None:
 def test_check_command_exits_2_naming_the_fault(fixtures: Path) -> None:
     edit(fixtures / SEED_ITEMS, lambda d: d[4].update(errorType=7))
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "check", "--fixtures", str(fixtures)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "mockserver", "check", "--fixtures", str(fixtures)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "record 4" in result.stderr and "field 'errorType'" in result.stderr, result.stderr
@@ -88,7 +105,9 @@ def test_serve_with_bad_fixtures_exits_before_listening(fixtures: Path) -> None:
     edit(fixtures / "activities.json", lambda d: d[0].pop("id"))
     result = subprocess.run(
         [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--fixtures", str(fixtures)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "field 'id'" in result.stderr

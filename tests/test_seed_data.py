@@ -35,7 +35,9 @@ def all_items(client: TestClient, activity: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     page = 1
     while True:
-        body = client.get(f"/api/v1/activities/{activity}/items", params={"page": page, "pageSize": 100}, headers=ADMIN).json()
+        body = client.get(
+            f"/api/v1/activities/{activity}/items", params={"page": page, "pageSize": 100}, headers=ADMIN
+        ).json()
         items += body["items"]
         if not body["hasNextPage"]:
             return items
@@ -57,7 +59,12 @@ def test_documented_example_request_returns_the_documented_envelope(client: Test
     assert response.status_code == 200
     body = response.json()
     assert {k: v for k, v in body.items() if k != "items"} == {
-        "totalCount": 248, "page": 1, "pageSize": 50, "totalPages": 5, "hasNextPage": True, "hasPreviousPage": False,
+        "totalCount": 248,
+        "page": 1,
+        "pageSize": 50,
+        "totalPages": 5,
+        "hasNextPage": True,
+        "hasPreviousPage": False,
     }
     assert body["items"][0] == JANE
     assert body["items"][1] == JOHN
