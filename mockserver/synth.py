@@ -12,6 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -147,19 +148,17 @@ class Pool:
 
     @classmethod
     def build(cls, members: list[dict[str, Any]]) -> Pool:
-        bodies, counts = [], []
-        for m in members:
-            bodies.append(_fragment(m) + b"}")
-            counts.append(_item_keys(m))
-        keys = sorted({k for c in counts for k in c})
-        prefix = {}
-        for key in keys:
-            running, sums = 0, [0]
-            for c in counts:
-                running += c.get(key, 0)
-                sums.append(running)
-            prefix[key] = sums
-        return cls(bodies, prefix)
+        size = len(members)
+        columns: dict[str, list[int]] = {}
+        summaries: dict[str, list[tuple[str, int]]] = {}  # a pool repeats a few hundred summaries
+        for n, m in enumerate(members):
+            for key, count in _item_keys(m, summaries):
+                column = columns.get(key)
+                if column is None:
+                    column = columns[key] = [0] * size
+                column[n] += count
+        prefix = {key: [0, *accumulate(column)] for key, column in sorted(columns.items())}
+        return cls([_fragment(m) + b"}" for m in members], prefix)
 
     def window(self, start: int, length: int) -> Counter[str]:
         """The tally of `length` consecutive entries from `start`, wrapping round the pool."""
@@ -174,15 +173,15 @@ class Pool:
         return totals
 
 
-def _item_keys(members: dict[str, Any]) -> Counter[str]:
-    keys: Counter[str] = Counter()
-    keys[f"change:{members['objectChangeType']}"] += 1
-    keys[f"type:{members['connectedSystemObjectType']}"] += 1
+def _item_keys(members: dict[str, Any], summaries: dict[str, list[tuple[str, int]]]) -> list[tuple[str, int]]:
+    keys = [(f"change:{members['objectChangeType']}", 1), (f"type:{members['connectedSystemObjectType']}", 1)]
     if members["errorType"] is not None:
-        keys[f"error:{members['errorType']}"] += 1
-    if members["outcomeSummary"]:
-        for name, count in parse_outcome_summary(members["outcomeSummary"]):
-            keys[f"outcome:{name}"] += count
+        keys.append((f"error:{members['errorType']}", 1))
+    summary = members["outcomeSummary"]
+    if summary:
+        if summary not in summaries:
+            summaries[summary] = [(f"outcome:{name}", count) for name, count in parse_outcome_summary(summary)]
+        keys.extend(summaries[summary])
     return keys
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_PAIR = re.compile(r"([A-Za-z]+):([1-9][0-9]{0,8})")
+_PAIR = re.compile(r"([A-Za-z]+):(0|[1-9][0-9]{0,8})")
 
 
 def parse_outcome_summary(summary: str) -> list[tuple[str, int]]:
@@ -17,7 +17,7 @@ def parse_outcome_summary(summary: str) -> list[tuple[str, int]]:
     for part in summary.split(","):
         match = _PAIR.fullmatch(part)
         if match is None:
-            raise ValueError(f"'{part}' is not a Type:count pair (a name, ':', a positive integer)")
+            raise ValueError(f"'{part}' is not a Type:count pair (a name, ':', a whole number)")
         pairs.append((match[1], int(match[2])))
     return pairs
 

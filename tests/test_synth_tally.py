@@ -49,7 +49,7 @@ def test_export_runs_export_and_deprovision_only() -> None:
 
 
 @pytest.mark.parametrize(
-    "summary", ["", "Projected", "Projected:0", "Projected:-1", "Projected:1,", "A:1 ,B:2", "Joined:1.5"]
+    "summary", ["", "Projected", "Projected:01", "Projected:-1", "Projected:1,", "A:1 ,B:2", "Joined:1.5"]
 )
 def test_malformed_outcome_summaries_are_rejected(summary: str) -> None:
     with pytest.raises(ValueError, match="Type:count"):
