@@ -94,7 +94,11 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
     [
         ("activities.json", lambda d: d[SEED].update(totalAdded=15), ["record 0", "field 'totalAdded'", "computed"]),
         ("activities.json", lambda d: d[SEED].update(colour="blue"), ["field 'colour'", "not a field"]),
-        ("activities.json", lambda d: d[SEED].update(targetName="Delta Import"), ["field 'targetName'", "runProfileId"]),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(targetName="Delta Import"),
+            ["field 'targetName'", "runProfileId"],
+        ),
         ("activities.json", lambda d: d[SEED].update(runProfileId=99), ["field 'runProfileId'", "no run profile 99"]),
         ("activities.json", lambda d: d[SEED].pop("runProfileId"), ["record 0", "field 'runProfileId'"]),
         (
@@ -102,7 +106,11 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
             lambda d: d[SEED].update(objectsProcessed=247, objectsToProcess=247),
             ["field 'objectsProcessed'", "247 processed, fewer than its 248 changed"],
         ),
-        ("activities.json", lambda d: d[SEED].update(objectsProcessed=12_451), ["field 'objectsProcessed'", "more than"]),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(objectsProcessed=12_451),
+            ["field 'objectsProcessed'", "more than"],
+        ),
         (
             "activities.json",
             lambda d: d[SCHEMA_IMPORT].update(items={"generate": {"count": 3}}),
@@ -110,9 +118,21 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
         ),
         ("activities.json", lambda d: d[SCHEMA_IMPORT].update(connectedSystemId=9), ["no connected system 9"]),
         ("activities.json", lambda d: d[LARGE_RUN].update(status="Complete"), ["record 3", "field 'status'", "15,000"]),
-        ("activities.json", lambda d: d[EMPTY_RUN].update(status="CompleteWithError"), ["record 2", "no item has an error"]),
-        ("activities.json", lambda d: d[FAILED_NIGHTLY].update(errorMessage=None), ["record 11", "field 'errorMessage'"]),
-        ("activities.json", lambda d: d[WARNING_RUN].update(warningMessage=None), ["record 17", "field 'warningMessage'"]),
+        (
+            "activities.json",
+            lambda d: d[EMPTY_RUN].update(status="CompleteWithError"),
+            ["record 2", "no item has an error"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[FAILED_NIGHTLY].update(errorMessage=None),
+            ["record 11", "field 'errorMessage'"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[WARNING_RUN].update(warningMessage=None),
+            ["record 17", "field 'warningMessage'"],
+        ),
         ("activities.json", lambda d: d[SEED].update(errorMessage="Boom"), ["record 0", "field 'errorMessage'"]),
         ("activities.json", lambda d: d[SEED].update(executed="2026-04-05T05:59:59Z"), ["field 'executed'", "before"]),
         ("activities.json", lambda d: d[SEED].update(executed=None), ["field 'executed'", "Cancelled"]),
@@ -141,7 +161,9 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
         ),
         (
             "activities.json",
-            lambda d: d[RUNNING_SCHEDULE].update(status="Complete", executionTime="00:01:00", totalActivityTime="00:01:00"),
+            lambda d: d[RUNNING_SCHEDULE].update(
+                status="Complete", executionTime="00:01:00", totalActivityTime="00:01:00"
+            ),
             ["record 20", "field 'status'", "InProgress under a parent that has finished"],
         ),
         (
@@ -155,9 +177,21 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
             ["record 0", "field 'runProfiles.1.id'", "taken"],
         ),
         ("connected-systems.json", lambda d: d[1].update(name="Corporate LDAP"), ["record 1", "duplicate name"]),
-        ("connected-systems.json", lambda d: d[2]["runProfiles"][0].update(runType="Magic"), ["field 'runProfiles.0.runType'"]),
-        (SEED_ITEMS, lambda d: d[4].update(outcomeSummary="Teleported:1"), ["record 4", "unknown outcome type 'Teleported'"]),
-        (SEED_ITEMS, lambda d: d[4].update(outcomeSummary="AttributeFlow"), ["record 4", "field 'outcomeSummary'", "Type:count"]),
+        (
+            "connected-systems.json",
+            lambda d: d[2]["runProfiles"][0].update(runType="Magic"),
+            ["field 'runProfiles.0.runType'"],
+        ),
+        (
+            SEED_ITEMS,
+            lambda d: d[4].update(outcomeSummary="Teleported:1"),
+            ["record 4", "unknown outcome type 'Teleported'"],
+        ),
+        (
+            SEED_ITEMS,
+            lambda d: d[4].update(outcomeSummary="AttributeFlow"),
+            ["record 4", "field 'outcomeSummary'", "Type:count"],
+        ),
         (SEED_ITEMS, lambda d: d[4].update(objectChangeType="Renamed"), ["record 4", "field 'objectChangeType'"]),
         (SEED_ITEMS, lambda d: d[4].update(errorType="Gremlins"), ["record 4", "field 'errorType'"]),
     ],
