@@ -23,7 +23,7 @@ import pytest
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 import mockserver.app
-from mockserver import errors, paging, params, store, synth
+from mockserver import errors, items, paging, params, synth
 from mockserver.settings import Settings
 
 ENV = "MOCKSERVER_MUTANT"
@@ -47,15 +47,16 @@ def has_next_page_off_by_one() -> None:
 
 
 def items_unsorted() -> None:
-    def stored_page_json(self: store.StoredItems, start: int, stop: int) -> bytes:
+    def stored_page_json(self: items.StoredItems, start: int, stop: int) -> bytes:
         return b"[" + b",".join(reversed(self.encoded[start:stop])) + b"]"
 
-    def generated_page_json(self: store.GeneratedItems, start: int, stop: int) -> bytes:
-        items = list(synth.generated_items(self.seed, self.salt, start, stop, self.count))
-        return orjson.dumps(items[::-1])
+    generated = synth.GeneratedActivity.page_json
 
-    store.StoredItems.page_json = stored_page_json  # type: ignore[method-assign]
-    store.GeneratedItems.page_json = generated_page_json  # type: ignore[method-assign]
+    def generated_page_json(self: synth.GeneratedActivity, start: int, stop: int) -> bytes:
+        return orjson.dumps(orjson.loads(generated(self, start, stop))[::-1])
+
+    items.StoredItems.page_json = stored_page_json  # type: ignore[method-assign]
+    synth.GeneratedActivity.page_json = generated_page_json  # type: ignore[method-assign]
 
 
 def reader_404_not_403() -> None:
