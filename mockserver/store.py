@@ -15,7 +15,7 @@ from mockserver.activity import Activity
 from mockserver.auth import ApiKey, KeyStore
 from mockserver.fixture_files import FixtureError, check_records, fault, read_json, unique
 from mockserver.listing import Listing
-from mockserver.world import ActivityReader, load_systems
+from mockserver.world import SYSTEMS_FILE, ActivityReader, load_systems
 
 __all__ = ["FixtureError", "Store", "load_store"]
 
@@ -86,5 +86,5 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
     systems = load_systems(fixtures)
     reader = ActivityReader(fixtures, systems, item_validator, seed)
     activities = reader.read()
-    sources = (str(fixtures / KEYS_FILE), *reader.sources)
+    sources = (str(fixtures / KEYS_FILE), str(fixtures / SYSTEMS_FILE), *reader.sources)
     return Store(activities=activities, listing=Listing(activities.values()), keys=keys, seed=seed, sources=sources)
