@@ -24,7 +24,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("contract", "JIM execution-items contract suite")
+    group = parser.getgroup("contract", "JIM Activities contract suite")
     group.addoption(
         "--base-url",
         default=os.environ.get("CONTRACT_BASE_URL"),

@@ -19,6 +19,18 @@ ITEM_KEYS = {
     "errorType",
     "outcomeSummary",
 }
+HEADER_KEYS = {
+    "id", "created", "executed", "status", "targetType", "targetOperationType", "targetName", "targetContext",
+    "message", "initiatedByType", "initiatedById", "initiatedByName", "objectsToProcess", "objectsProcessed",
+    "executionTime", "totalActivityTime", "connectedSystemRunType", "totalAdded", "totalUpdated", "totalDeleted",
+    "totalProjected", "totalJoined", "totalAttributeFlows", "totalDisconnected", "totalProvisioned", "totalExported",
+    "totalDeprovisioned", "totalPendingExports", "totalErrors", "childActivityCount",
+}  # fmt: skip
+"""An activity header: every documented field, always present."""
+DETAIL_KEYS = HEADER_KEYS | {
+    "parentActivityId", "connectedSystemId", "connectedSystemRunProfileId", "syncRuleId", "metaverseObjectId",
+    "warningMessage", "errorMessage", "errorStackTrace", "executionStats",
+}  # fmt: skip
 UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
@@ -47,8 +59,13 @@ def assert_validation_error(response: httpx.Response, *params: str) -> dict[str,
     return body
 
 
-def assert_page_laws(body: dict[str, Any], page: int, page_size: int, total: int | None = None) -> None:
-    """The envelope echoes the effective page and size and its counters follow from totalCount."""
+def assert_page_laws(
+    body: dict[str, Any], page: int, page_size: int, total: int | None = None, *, rows: str = "items"
+) -> None:
+    """The envelope echoes the effective page and size and its counters follow from totalCount.
+
+    `rows` says what the page holds: execution "items" (in ascending id order) or activity "headers".
+    """
     assert set(body) == PAGE_KEYS, sorted(body)
     echoed = (body["page"], body["pageSize"])
     assert echoed == (page, page_size), (
@@ -57,13 +74,14 @@ def assert_page_laws(body: dict[str, Any], page: int, page_size: int, total: int
     count = body["totalCount"]
     if total is not None:
         assert count == total, count
-    assert body["totalPages"] == math.ceil(count / page_size), f"totalPages {body['totalPages']} for {count} items"
-    expected_items = max(0, min(page_size, count - (page - 1) * page_size))
-    assert len(body["items"]) == expected_items, f"{len(body['items'])} items on page {page}, expected {expected_items}"
+    assert body["totalPages"] == math.ceil(count / page_size), f"totalPages {body['totalPages']} for {count} rows"
+    expected_rows = max(0, min(page_size, count - (page - 1) * page_size))
+    assert len(body["items"]) == expected_rows, f"{len(body['items'])} rows on page {page}, expected {expected_rows}"
     assert body["hasNextPage"] == (page < body["totalPages"]), f"hasNextPage {body['hasNextPage']} on page {page}"
     assert body["hasPreviousPage"] == (page > 1), f"hasPreviousPage {body['hasPreviousPage']} on page {page}"
     for item in body["items"]:
-        assert set(item) == ITEM_KEYS, sorted(item)
+        assert set(item) == (ITEM_KEYS if rows == "items" else HEADER_KEYS), sorted(item)
     ids = [item["id"] for item in body["items"]]
-    assert ids == sorted(ids), "items are not in ascending id order"
+    if rows == "items":
+        assert ids == sorted(ids), "items are not in ascending id order"
     assert all(i == i.lower() for i in ids), "ids are not lower case"

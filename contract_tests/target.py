@@ -17,7 +17,9 @@ SANDBOX = {
     "non_run_profile_id": "d4e5f6a7-b8c9-0123-def0-123456789abc",
     "empty_activity_id": "e5f6a7b8-c9d0-1234-ef01-23456789abcd",
     "large_activity_id": "f6a7b8c9-d0e1-2345-f012-3456789abcde",
+    "parent_activity_id": "0c1ef908-eda2-4c98-b113-57996911d172",
 }
+ACTIVITIES_URL = "/api/v1/activities"
 MISSING_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 """Never an activity, on any server."""
 
@@ -40,6 +42,11 @@ OPTIONS = {
         "CONTRACT_LARGE_ACTIVITY_ID",
         "a Run Profile activity with over 1,000,000 items",
     ),
+    "parent_activity_id": (
+        "--parent-activity-id",
+        "CONTRACT_PARENT_ACTIVITY_ID",
+        "an activity with child activities (a schedule execution, say)",
+    ),
 }
 
 
@@ -58,6 +65,7 @@ class Target:
     non_run_profile_id: str | None = None
     empty_activity_id: str | None = None
     large_activity_id: str | None = None
+    parent_activity_id: str | None = None
 
     def need(self, name: str) -> str:
         """The option's value, or skip saying which flag would enable the check."""
@@ -76,9 +84,20 @@ class Target:
     def items_url(self, activity_id: str) -> str:
         return f"/api/v1/activities/{activity_id}/items"
 
+    def activity_url(self, activity_id: str, part: str = "") -> str:
+        """The activity's detail, or its `stats`, `children` or `items`."""
+        return f"/api/v1/activities/{activity_id}" + (f"/{part}" if part else "")
+
     def get(self, url: str, key: str | None = None, **kwargs: object) -> httpx.Response:
         headers = {"X-Api-Key": key} if key is not None else {}
         return self.client.get(url, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     def items(self, activity_id: str, key: str | None = None, **params: object) -> httpx.Response:
         return self.get(self.items_url(activity_id), key=self.api_key if key is None else key, params=params)
+
+    def admin(self, url: str, **params: object) -> httpx.Response:
+        """GET with the Administrator key."""
+        return self.get(url, key=self.api_key, params=params)
+
+    def activities(self, **params: object) -> httpx.Response:
+        return self.admin(ACTIVITIES_URL, **params)

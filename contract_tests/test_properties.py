@@ -37,7 +37,9 @@ def query(page: str | None, page_size: str | None) -> dict[str, str]:
     return {name: raw for name, raw in (("page", page), ("pageSize", page_size)) if raw is not None}
 
 
-def assert_contract_answer(response: httpx.Response, page: str | None, page_size: str | None, total: int) -> None:
+def assert_contract_answer(
+    response: httpx.Response, page: str | None, page_size: str | None, total: int, rows: str = "items"
+) -> None:
     """The answer is the one the contract prescribes for these raw parameters, and nothing else."""
     bad = [name for name, raw in (("page", page), ("pageSize", page_size)) if raw is not None and as_int32(raw) is None]
     if bad:
@@ -57,7 +59,7 @@ def assert_contract_answer(response: httpx.Response, page: str | None, page_size
     assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.text[:300]}"
     assert response.headers["content-type"].split(";")[0] == "application/json"
     body = response.json()
-    assert_page_laws(body, page=effective_page, page_size=effective_size, total=total)
+    assert_page_laws(body, page=effective_page, page_size=effective_size, total=total, rows=rows)
     # The laws, restated from the oracle's side so a wrong totalCount cannot hide a wrong count of items.
     assert body["totalPages"] == math.ceil(total / effective_size)
     assert len(body["items"]) == max(0, min(effective_size, total - (effective_page - 1) * effective_size))

@@ -1,4 +1,4 @@
-"""JIM Activities execution-items sandbox: a Connexion app kept to openapi.yaml."""
+"""JIM Activities API sandbox: a Connexion app kept to openapi.yaml."""
 
 import warnings
 

@@ -58,7 +58,8 @@ def header_value(scope: Scope, name: bytes) -> str | None:
     """The first value of a header (ASGI servers lower-case header names)."""
     for key, value in scope["headers"]:
         if key == name:
-            return bytes(value).decode("latin-1")
+            decoded: str = value.decode("latin-1")
+            return decoded
     return None
 
 

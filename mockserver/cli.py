@@ -52,7 +52,7 @@ def build_app(settings: Settings) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 def main() -> None:
-    """A sandbox of JIM's Activities execution-items API, kept to openapi.yaml over deterministic fixtures.
+    """A sandbox of JIM's Activities API, kept to openapi.yaml over deterministic fixtures.
 
     Every option can also be set in the environment as MOCKSERVER_<OPTION> (for example
     MOCKSERVER_PORT=9000); a flag on the command line wins.

@@ -30,7 +30,7 @@ PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>JIM Activities API: execution items</title>
+  <title>JIM Activities API</title>
   <link rel="stylesheet" href="{REFERENCE_PATH}/swagger-ui.css">
   <link rel="icon" type="image/png" href="{REFERENCE_PATH}/favicon-32x32.png">
 </head>

@@ -49,6 +49,10 @@ def not_run_profile() -> JimError:
     return JimError(400, "BAD_REQUEST", "Execution items are only available for Run Profile activities.")
 
 
+def stats_not_run_profile() -> JimError:
+    return JimError(400, "BAD_REQUEST", "Execution statistics are only available for Run Profile activities.")
+
+
 def unauthorised() -> JimError:
     # One message for every cause (missing, unknown, disabled, expired): no oracle.
     return JimError(401, "UNAUTHORISED", "Authentication required. Send a valid API key in the X-Api-Key header.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -9,15 +10,25 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
+from mockserver.activity import Activity
 from mockserver.paging import Window
 from mockserver.params import SCOPE_KEY
 from mockserver.store import Store
 
 JSON = "application/json"
+PRODUCT = "JIM"
+VERSION = "1.0.0-sandbox"
+"""What /api/v1/health/version reports: fixed, so the answer is the same bytes on every run."""
 
 
 def json_response(body: bytes) -> Response:
     return Response(content=body, media_type=JSON)
+
+
+def page_response(rows: Sequence[bytes], window: Window) -> Response:
+    """The paged envelope around pre-serialised rows; `rows` holds exactly the window's rows."""
+    page = orjson.Fragment(b"[" + b",".join(rows) + b"]")
+    return json_response(orjson.dumps({"items": page, **window.envelope_fields()}))
 
 
 class Handlers:
@@ -29,12 +40,38 @@ class Handlers:
     def resolve(self, operation_id: str) -> Any:
         return getattr(self, OPERATIONS[operation_id])
 
-    async def list_execution_items(self, scope: Scope) -> Response:
-        # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
-        params = scope["extensions"][SCOPE_KEY]
+    def existing(self, params: dict[str, Any]) -> Activity:
         activity = self.store.activity(params["id"])
         if activity is None:
             raise errors.activity_not_found(params["id"])
+        return activity
+
+    async def list_activities(self, scope: Scope) -> Response:
+        params = scope["extensions"][SCOPE_KEY]
+        matches = self.store.listing.top_level(params["sortBy"], params["sortDirection"], params["search"])
+        window = Window(params["page"], params["pageSize"], len(matches))
+        return page_response([a.header_json for a in matches[window.start : window.stop]], window)
+
+    async def get_activity(self, scope: Scope) -> Response:
+        return json_response(self.existing(scope["extensions"][SCOPE_KEY]).detail_json)
+
+    async def get_activity_stats(self, scope: Scope) -> Response:
+        activity = self.existing(scope["extensions"][SCOPE_KEY])
+        if activity.stats_json is None:
+            raise errors.stats_not_run_profile()
+        return json_response(activity.stats_json)
+
+    async def list_child_activities(self, scope: Scope) -> Response:
+        params = scope["extensions"][SCOPE_KEY]
+        children = self.existing(params).children
+        window = Window(params["page"], params["pageSize"], len(children))
+        activities = self.store.activities
+        return page_response([activities[c].header_json for c in children[window.start : window.stop]], window)
+
+    async def list_execution_items(self, scope: Scope) -> Response:
+        # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
+        params = scope["extensions"][SCOPE_KEY]
+        activity = self.existing(params)
         if not activity.is_run_profile:
             raise errors.not_run_profile()
         items = activity.items
@@ -45,8 +82,16 @@ class Handlers:
     async def get_health(self, scope: Scope) -> Response:
         return json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))
 
+    async def get_version(self, scope: Scope) -> Response:
+        return json_response(orjson.dumps({"product": PRODUCT, "version": VERSION}))
+
 
 OPERATIONS = {
+    "listActivities": "list_activities",
+    "getActivity": "get_activity",
+    "getActivityStats": "get_activity_stats",
+    "listChildActivities": "list_child_activities",
     "listExecutionItems": "list_execution_items",
     "getHealth": "get_health",
+    "getVersion": "get_version",
 }

@@ -1,4 +1,4 @@
-"""Request validation the contract needs and Connexion lacks: strict int32, GUIDs, all errors at once, depth ceiling."""
+"""Request validation the contract needs and Connexion lacks: strict parsing, all errors at once, the depth ceiling."""
 
 from __future__ import annotations
 
@@ -35,7 +35,11 @@ def not_a_guid(name: str, raw: str) -> str:
 
 
 class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
-    """Validates the operation's declared path and query parameters by their schema, collecting every error."""
+    """Validates the operation's declared path and query parameters by their schema, collecting every error.
+
+    Absent parameters take their schema's default (None without one); `page` and `pageSize`, when
+    the operation has both, become their effective values and face the depth ceiling.
+    """
 
     def validate(self, scope: Scope) -> None:
         query = first_values(scope.get("query_string", b""))
@@ -47,7 +51,7 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
                 name = param["name"]
                 raw = raw_values.get(name)
                 if raw is None:
-                    parsed[name] = None
+                    parsed[name] = param.get("schema", {}).get("default")
                     continue
                 value, problem = check_value(name, str(raw), param.get("schema", {}))
                 if problem:
@@ -64,15 +68,25 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
         scope.setdefault("extensions", {})[SCOPE_KEY] = parsed
 
 
+def not_allowed(name: str, raw: str, allowed: list[Any]) -> str:
+    return f"The value '{raw}' is not valid for {name}: use one of {', '.join(str(a) for a in allowed)}."
+
+
 def check_value(name: str, raw: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
-    """Parse one raw value by its declared schema: (value, None) or (None, message)."""
+    """Parse one raw value by its declared schema (type, format, enum): (value, None) or (None, message)."""
     kind, fmt = schema.get("type"), schema.get("format")
+    value: Any = raw
     if kind == "integer":
         value = paging.parse_int32(raw)
-        return (value, None) if value is not None else (None, paging.not_an_int32(name, raw))
-    if kind == "string" and fmt == "uuid":
-        return (raw.lower(), None) if GUID.fullmatch(raw) else (None, not_a_guid(name, raw))
-    return raw, None
+        if value is None:
+            return None, paging.not_an_int32(name, raw)
+    elif kind == "string" and fmt == "uuid":
+        if not GUID.fullmatch(raw):
+            return None, not_a_guid(name, raw)
+        value = raw.lower()
+    if "enum" in schema and value not in schema["enum"]:
+        return None, not_allowed(name, raw, schema["enum"])
+    return value, None
 
 
 class ContractValidationOperation:

@@ -15,6 +15,12 @@ URLS = [
     f"/api/v1/activities/{LARGE_ACTIVITY}/items?page=1&pageSize=100",
     f"/api/v1/activities/{LARGE_ACTIVITY}/items?page=10001&pageSize=100",
     f"/api/v1/activities/{SYNC_ACTIVITY}/items?page=6&pageSize=100",
+    "/api/v1/activities?pageSize=100",
+    "/api/v1/activities?search=import&sortBy=status&sortDirection=desc",
+    f"/api/v1/activities/{LARGE_ACTIVITY}",
+    f"/api/v1/activities/{LARGE_ACTIVITY}/stats",
+    "/api/v1/activities/0c1ef908-eda2-4c98-b113-57996911d172/children",
+    "/api/v1/health/version",
 ]
 
 

@@ -18,6 +18,7 @@ from mockserver.store import FixtureError, load_store
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 SEED_ITEMS = "items/a1b2c3d4-e5f6-7890-abcd-ef1234567890.json"
+SHIPPED_ACTIVITIES = len(json.loads((FIXTURES / "activities.json").read_text()))
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_shipped_fixtures_are_valid() -> None:
             lambda d: d[0].update(items={"file": "../../etc/passwd"}),
             ["record 0", "field 'items.file'", "inside"],
         ),
-        ("activities.json", lambda d: d.append(dict(d[0])), ["record 5", "duplicate id"]),
+        ("activities.json", lambda d: d.append(dict(d[0])), [f"record {SHIPPED_ACTIVITIES}", "duplicate id"]),
         ("api-keys.json", lambda d: d[0].update(keySha256="abc"), ["api-keys.json", "record 0", "field 'keySha256'"]),
         ("api-keys.json", lambda d: d[3].update(expiresAt="yesterday"), ["record 3", "field 'expiresAt'"]),
     ],
@@ -79,6 +80,130 @@ def test_bad_record_names_file_record_and_field(
         load(fixtures)
     message = str(raised.value)
     assert str(fixtures / file).split("/")[-1] in message or "missing.json" in message
+    for fragment in expected:
+        assert fragment in message, message
+
+
+# Records of activities.json the cases below edit, by what they are.
+SEED, SCHEMA_IMPORT, EMPTY_RUN, LARGE_RUN, NIGHTLY, NIGHTLY_FIRST_STEP = 0, 1, 2, 3, 6, 7
+FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "expected"),
+    [
+        ("activities.json", lambda d: d[SEED].update(totalAdded=15), ["record 0", "field 'totalAdded'", "computed"]),
+        ("activities.json", lambda d: d[SEED].update(colour="blue"), ["field 'colour'", "not a field"]),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(targetName="Delta Import"),
+            ["field 'targetName'", "runProfileId"],
+        ),
+        ("activities.json", lambda d: d[SEED].update(runProfileId=99), ["field 'runProfileId'", "no run profile 99"]),
+        ("activities.json", lambda d: d[SEED].pop("runProfileId"), ["record 0", "field 'runProfileId'"]),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(objectsProcessed=247, objectsToProcess=247),
+            ["field 'objectsProcessed'", "247 processed, fewer than its 248 changed"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(objectsProcessed=12_451),
+            ["field 'objectsProcessed'", "more than"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[SCHEMA_IMPORT].update(items={"generate": {"count": 3}}),
+            ["record 1", "field 'items'", "only Run Profile"],
+        ),
+        ("activities.json", lambda d: d[SCHEMA_IMPORT].update(connectedSystemId=9), ["no connected system 9"]),
+        ("activities.json", lambda d: d[LARGE_RUN].update(status="Complete"), ["record 3", "field 'status'", "15,000"]),
+        (
+            "activities.json",
+            lambda d: d[EMPTY_RUN].update(status="CompleteWithError"),
+            ["record 2", "no item has an error"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[FAILED_NIGHTLY].update(errorMessage=None),
+            ["record 11", "field 'errorMessage'"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[WARNING_RUN].update(warningMessage=None),
+            ["record 17", "field 'warningMessage'"],
+        ),
+        ("activities.json", lambda d: d[SEED].update(errorMessage="Boom"), ["record 0", "field 'errorMessage'"]),
+        ("activities.json", lambda d: d[SEED].update(executed="2026-04-05T05:59:59Z"), ["field 'executed'", "before"]),
+        ("activities.json", lambda d: d[SEED].update(executed=None), ["field 'executed'", "Cancelled"]),
+        ("activities.json", lambda d: d[SEED].update(executionTime="00:02:00"), ["field 'executionTime'", "longer"]),
+        ("activities.json", lambda d: d[SEED].update(executionTime="1:30"), ["field 'executionTime'", "match"]),
+        ("activities.json", lambda d: d[SEED].update(created="2026-04-05T06:00:00"), ["record 0", "field 'created'"]),
+        (
+            "activities.json",
+            lambda d: d[RUNNING_SCHEDULE].update(totalActivityTime="00:01:00"),
+            ["record 18", "field 'totalActivityTime'", "in progress"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[NIGHTLY_FIRST_STEP].update(parentActivityId="ffffffff-ffff-ffff-ffff-ffffffffffff"),
+            ["record 7", "field 'parentActivityId'", "no activity"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[NIGHTLY].update(parentActivityId=d[NIGHTLY_FIRST_STEP]["id"]),
+            ["record 6", "field 'parentActivityId'", "ancestors"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[NIGHTLY_FIRST_STEP].update(created="2026-04-03T00:59:00Z", executed="2026-04-03T00:59:01Z"),
+            ["record 7", "field 'created'", "before its parent"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[RUNNING_SCHEDULE].update(
+                status="Complete", executionTime="00:01:00", totalActivityTime="00:01:00"
+            ),
+            ["record 20", "field 'status'", "InProgress under a parent that has finished"],
+        ),
+        (
+            "activities.json",
+            lambda d: d[SEED].update(items={"generate": {"count": 5, "outcomes": "telepathy"}}),
+            ["record 0", "field 'items.generate.outcomes'"],
+        ),
+        (
+            "connected-systems.json",
+            lambda d: d[0]["runProfiles"][1].update(id=1),
+            ["record 0", "field 'runProfiles.1.id'", "taken"],
+        ),
+        ("connected-systems.json", lambda d: d[1].update(name="Corporate LDAP"), ["record 1", "duplicate name"]),
+        (
+            "connected-systems.json",
+            lambda d: d[2]["runProfiles"][0].update(runType="Magic"),
+            ["field 'runProfiles.0.runType'"],
+        ),
+        (
+            SEED_ITEMS,
+            lambda d: d[4].update(outcomeSummary="Teleported:1"),
+            ["record 4", "unknown outcome type 'Teleported'"],
+        ),
+        (
+            SEED_ITEMS,
+            lambda d: d[4].update(outcomeSummary="AttributeFlow"),
+            ["record 4", "field 'outcomeSummary'", "Type:count"],
+        ),
+        (SEED_ITEMS, lambda d: d[4].update(objectChangeType="Renamed"), ["record 4", "field 'objectChangeType'"]),
+        (SEED_ITEMS, lambda d: d[4].update(errorType="Gremlins"), ["record 4", "field 'errorType'"]),
+    ],
+)
+def test_a_fixture_that_disagrees_with_the_world_names_file_record_and_field(
+    fixtures: Path, file: str, change: Callable[[Any], None], expected: list[str]
+) -> None:
+    edit(fixtures / file, change)
+    with pytest.raises(FixtureError) as raised:
+        load(fixtures)
+    message = str(raised.value)
+    assert file.split("/")[-1] in message, message
     for fragment in expected:
         assert fragment in message, message
 

@@ -13,10 +13,12 @@ import yaml
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
+from mockserver.handlers import OPERATIONS
 from mockserver.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
 SPEC = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
+NIGHTLY = "0c1ef908-eda2-4c98-b113-57996911d172"
 
 
 def test_spec_is_valid_openapi_3_0_3() -> None:
@@ -30,9 +32,57 @@ def test_page_and_page_size_declare_no_bounds() -> None:
         assert not {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"} & set(schema), schema
 
 
-def test_items_operation_declares_every_status_the_server_sends() -> None:
-    responses = SPEC["paths"]["/api/v1/activities/{id}/items"]["get"]["responses"]
-    assert set(responses) == {"200", "400", "401", "403", "404", "405", "429", "500"}
+BY_ID = {"200", "400", "401", "403", "404", "405", "429", "500"}
+DECLARED_STATUSES = {
+    # operation: every status the server can send for it
+    "/api/v1/activities": {"200", "400", "401", "403", "405", "429", "500"},
+    "/api/v1/activities/{id}": BY_ID,
+    "/api/v1/activities/{id}/stats": BY_ID,
+    "/api/v1/activities/{id}/children": BY_ID,
+    "/api/v1/activities/{id}/items": BY_ID,
+    "/api/v1/health": {"200", "405", "429", "500"},
+    "/api/v1/health/version": {"200", "405", "429", "500"},
+}
+
+
+@pytest.mark.parametrize("path", list(DECLARED_STATUSES))
+def test_every_operation_declares_every_status_the_server_sends(path: str) -> None:
+    assert set(SPEC["paths"][path]["get"]["responses"]) == DECLARED_STATUSES[path]
+
+
+def test_the_spec_has_no_other_paths() -> None:
+    assert set(SPEC["paths"]) == set(DECLARED_STATUSES)
+
+
+def test_every_operation_is_implemented() -> None:
+    operations = {op["operationId"] for item in SPEC["paths"].values() for op in item.values()}
+    assert operations == set(OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    ("url", "example"),
+    [
+        (f"/api/v1/activities/{SEED_ACTIVITY}", ("/api/v1/activities/{id}", "seedActivity")),
+        (f"/api/v1/activities/{SEED_ACTIVITY}/stats", ("/api/v1/activities/{id}/stats", "seedActivity")),
+        (
+            "/api/v1/activities?search=automation&sortBy=executed&pageSize=1",
+            ("/api/v1/activities", "automationKeyRuns"),
+        ),
+        (f"/api/v1/activities/{NIGHTLY}/children?pageSize=1", ("/api/v1/activities/{id}/children", "scheduleSteps")),
+        (f"/api/v1/activities/{SEED_ACTIVITY}/children", ("/api/v1/activities/{id}/children", "noChildren")),
+    ],
+)
+def test_spec_examples_are_what_the_sandbox_answers(client: TestClient, url: str, example: tuple[str, str]) -> None:
+    path, name = example
+    declared = SPEC["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["examples"][name]
+    if "$ref" in declared:
+        declared = SPEC["components"]["examples"][declared["$ref"].split("/")[-1]]
+    assert client.get(url, headers=ADMIN).json() == declared["value"]
+
+
+def test_version_example_is_what_the_sandbox_answers(client: TestClient) -> None:
+    declared = SPEC["paths"]["/api/v1/health/version"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert client.get("/api/v1/health/version").json() == declared["example"]
 
 
 def test_spec_is_served_as_json(client: TestClient) -> None:
