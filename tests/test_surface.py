@@ -32,7 +32,13 @@ def test_page_and_page_size_declare_no_bounds() -> None:
 
 def test_items_operation_declares_every_status_the_server_sends() -> None:
     responses = SPEC["paths"]["/api/v1/activities/{id}/items"]["get"]["responses"]
-    assert set(responses) == {"200", "400", "401", "403", "404", "405", "429", "500"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "405", "429", "500", "503"}
+
+
+def test_health_declares_every_status_the_server_sends() -> None:
+    # 400 for a Prefer header the sandbox does not understand; 429, 500 and 503 from the controls.
+    responses = SPEC["paths"]["/api/v1/health"]["get"]["responses"]
+    assert set(responses) == {"200", "400", "405", "429", "500", "503"}
 
 
 def test_spec_is_served_as_json(client: TestClient) -> None:
