@@ -27,6 +27,7 @@ from mockserver.shared_state import KEY_PREFIX
 ADMIN_PREFIX = "/__admin/"
 REQUESTS_PATH = "/__admin/requests"
 Entry = dict[str, Any]
+"""What is stored per request: raw values (epoch seconds, the query string), formatted only when read."""
 
 
 def key_prefix(secret: str | None) -> str | None:
@@ -128,18 +129,26 @@ class JournalMiddleware:
 
     def entry(self, scope: Scope, status: int, started_at: float, seconds: float) -> Entry:
         client = scope.get("client")
-        query = scope.get("query_string", b"").decode("latin-1")
         return {
-            "time": errors.timestamp(datetime.fromtimestamp(started_at, UTC)),
+            "time": started_at,
             "method": scope["method"],
             "path": scope["path"],
-            "query": parse_qs(query, keep_blank_values=True),
+            "query": scope.get("query_string", b"").decode("latin-1"),
             "status": status,
             "durationMs": round(seconds * 1000, 1),
             "keyPrefix": key_prefix(header_value(scope, self.key_header)),
             "prefer": header_value(scope, b"prefer"),
             "clientIp": client[0] if client else None,
         }
+
+
+def presented(entry: Entry) -> Entry:
+    """An entry as the admin route shows it: the time in UTC like JIM's timestamps, the query parsed."""
+    return {
+        **entry,
+        "time": errors.timestamp(datetime.fromtimestamp(entry["time"], UTC)),
+        "query": parse_qs(entry["query"], keep_blank_values=True),
+    }
 
 
 class JournalRoutes:
@@ -158,7 +167,7 @@ class JournalRoutes:
                 raise errors.validation_error({"status": [message]})
             status = int(status_filter)
         entries = [
-            entry
+            presented(entry)
             for entry in await self.journal.entries()
             if (path is None or entry["path"].startswith(path)) and (status is None or entry["status"] == status)
         ]
