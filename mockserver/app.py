@@ -122,8 +122,7 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     if journal is not None:
         # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
         routes = JournalRoutes(journal)
-        app.add_url_rule(REQUESTS_PATH, "journal", routes.list, methods=["GET"])
-        app.add_url_rule(REQUESTS_PATH, "journal-clear", routes.clear, methods=["DELETE"])
+        app.add_url_rule(REQUESTS_PATH, "journal", routes.dispatch, methods=list(routes.METHODS))
     return app
 
 

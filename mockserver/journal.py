@@ -154,8 +154,18 @@ def presented(entry: Entry) -> Entry:
 class JournalRoutes:
     """GET /__admin/requests (filter by `path` prefix and `status`) and DELETE /__admin/requests."""
 
+    METHODS = ("GET", "DELETE", "POST", "PUT", "PATCH", "OPTIONS")
+    """Every method is routed here, so the ones not served get a 405 with Allow, as on the API."""
+
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+
+    async def dispatch(self, request: Request) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return await self.list(request)
+        if request.method == "DELETE":
+            return await self.clear(request)
+        raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
 
     async def list(self, request: Request) -> Response:
         path = request.query_params.get("path")

@@ -10,17 +10,17 @@ from openapi_schema_validator import OAS30Validator
 from tests.test_surface import SPEC
 
 
-def resolved(node: Any) -> Any:
+def resolved(node: Any, spec: dict[str, Any] = SPEC) -> Any:
     """The node with every local $ref replaced by what it points at."""
     if isinstance(node, dict):
         if "$ref" in node:
-            target: Any = SPEC
+            target: Any = spec
             for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
-            return resolved(target)
-        return {key: resolved(value) for key, value in node.items()}
+            return resolved(target, spec)
+        return {key: resolved(value, spec) for key, value in node.items()}
     if isinstance(node, list):
-        return [resolved(value) for value in node]
+        return [resolved(value, spec) for value in node]
     return node
 
 
