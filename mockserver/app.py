@@ -65,9 +65,9 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     if settings.fault_rate or settings.latency_range:
         chaos = faults.Chaos(settings.seed, settings.fault_rate, settings.latency_range)
     header_checks: dict[str, HeaderCheck] = {faults.PREFER: faults.parse_prefer} if settings.prefer else {}
-    validation = (
-        partial(ContractValidationMiddleware, header_checks=header_checks) if header_checks else ContractValidationMiddleware
-    )
+    validation: Any = ContractValidationMiddleware
+    if header_checks:
+        validation = partial(ContractValidationMiddleware, header_checks=header_checks)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, faults.PREFER))
 
     # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a

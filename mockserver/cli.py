@@ -40,7 +40,9 @@ def build_settings(**flags: Any) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+        )
         raise click.UsageError(f"bad configuration: {problems}") from None
 
 
@@ -65,8 +67,14 @@ def main() -> None:
 
 
 fixture_options = [
-    click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of fixture files.  [default: ./fixtures of the project]"),
-    click.option("--seed", type=click.IntRange(min=0), help="Seed for generated items and chaos runs: same seed, same run.  [default: 0]"),
+    click.option(
+        "--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of fixture files.  [default: ./fixtures of the project]",
+    ),
+    click.option(
+        "--seed", type=click.IntRange(min=0),
+        help="Seed for generated items and chaos runs: same seed, same run.  [default: 0]",
+    ),
 ]
 
 
@@ -78,16 +86,47 @@ def with_fixture_options(command: Any) -> Any:
 
 # The sandbox controls: every one off unless given. See README, "Testing your client's resilience".
 control_options = [
-    click.option("--rate-limit/--no-rate-limit", default=None, help="JIM's rate limits: 429 with Retry-After, before authentication.  [default: off]"),
-    click.option("--rate-limit-per-key", type=click.IntRange(1, 1_000_000), metavar="N", help="Requests a minute per valid key (sliding window).  [default: 300]"),
-    click.option("--rate-limit-per-ip", type=click.IntRange(1, 1_000_000), metavar="N", help="Requests a minute per client IP without a valid key (fixed window).  [default: 30]"),
-    click.option("--prefer/--no-prefer", default=None, help="Honour the Prefer request header: code=429|500|503, delay=MS, retry-after=S.  [default: off]"),
-    click.option("--fault-rate", type=click.FloatRange(0.0, 1.0), metavar="FRACTION", help="Answer this fraction of requests 503 or 500, drawn from --seed.  [default: 0]"),
-    click.option("--latency-ms", metavar="MS|MIN:MAX", help="Add this latency (uniform between MIN and MAX, drawn from --seed), at most 10000.  [default: none]"),
-    click.option("--journal", "journal_size", type=click.IntRange(0, 100_000), is_flag=False, flag_value=100, metavar="[N]", help="Keep the last N requests (100 if N is left out) at /__admin/requests; 0 is off.  [default: off]"),
-    click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this origin by CORS (repeatable), for example http://localhost:3000.  [default: none]"),
-    click.option("--security-headers/--no-security-headers", default=None, help="Send the security headers JIM sends (nosniff, DENY, CSP, …).  [default: off]"),
-    click.option("--redis-url", metavar="URL", help="Share rate-limit counters and the journal through this Redis, for --workers N or replicas.  [default: in process]"),
+    click.option(
+        "--rate-limit/--no-rate-limit", default=None,
+        help="JIM's rate limits: 429 with Retry-After, before authentication.  [default: off]",
+    ),
+    click.option(
+        "--rate-limit-per-key", type=click.IntRange(1, 1_000_000), metavar="N",
+        help="Requests a minute per valid key (sliding window).  [default: 300]",
+    ),
+    click.option(
+        "--rate-limit-per-ip", type=click.IntRange(1, 1_000_000), metavar="N",
+        help="Requests a minute per client IP without a valid key (fixed window).  [default: 30]",
+    ),
+    click.option(
+        "--prefer/--no-prefer", default=None,
+        help="Honour the Prefer request header: code=429|500|503, delay=MS, retry-after=S.  [default: off]",
+    ),
+    click.option(
+        "--fault-rate", type=click.FloatRange(0.0, 1.0), metavar="FRACTION",
+        help="Answer this fraction of requests 503 or 500, drawn from --seed.  [default: 0]",
+    ),
+    click.option(
+        "--latency-ms", metavar="MS|MIN:MAX",
+        help="Add this latency (uniform between MIN and MAX, drawn from --seed), at most 10000.  [default: none]",
+    ),
+    click.option(
+        "--journal", "journal_size", type=click.IntRange(0, 100_000), is_flag=False, flag_value=100, metavar="[N]",
+        help="Keep the last N requests (100 if N is left out) at /__admin/requests; 0 is off.  [default: off]",
+    ),
+    click.option(
+        "--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+        help="Allow this origin by CORS (repeatable), for example http://localhost:3000.  [default: none]",
+    ),
+    click.option(
+        "--security-headers/--no-security-headers", default=None,
+        help="Send the security headers JIM sends (nosniff, DENY, CSP, …).  [default: off]",
+    ),
+    click.option(
+        "--redis-url", metavar="URL",
+        help="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
+        "  [default: in process]",
+    ),
 ]
 
 
@@ -101,10 +140,22 @@ def with_control_options(command: Any) -> Any:
 @click.option("--host", help="Address to bind.  [default: 127.0.0.1]")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to bind; 0 picks a free one.  [default: 8080]")
 @with_fixture_options
-@click.option("--validate-responses/--no-validate-responses", default=None, help="Check every response against the spec (slow; for debugging the server).")
-@click.option("--access-log/--no-access-log", default=None, help="One line per request: method, path, status, duration, key prefix.  [default: on]")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]")
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes, run by uvicorn's supervisor; they answer alike (rate limits and the journal need --redis-url).  [default: 1]")
+@click.option(
+    "--validate-responses/--no-validate-responses", default=None,
+    help="Check every response against the spec (slow; for debugging the server).",
+)
+@click.option(
+    "--access-log/--no-access-log", default=None,
+    help="One line per request: method, path, status, duration, key prefix.  [default: on]",
+)
+@click.option(
+    "--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]"
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64),
+    help="Worker processes, run by uvicorn's supervisor; they answer alike"
+    " (rate limits and the journal need --redis-url).  [default: 1]",
+)
 @with_control_options
 def serve(**flags: Any) -> None:
     """Validate the fixtures, then serve the API until interrupted.
@@ -120,7 +171,9 @@ def serve(**flags: Any) -> None:
     settings = build_settings(**flags)
     logging.config.dictConfig(log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
-    click.echo(f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}", err=True)
+    where = f"http://{settings.host}:{settings.port}"
+    fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
+    click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where}", err=True)
     common: dict[str, Any] = {
         "host": settings.host, "port": settings.port, "log_config": log_config(settings.log_level),
         "access_log": False, "log_level": settings.log_level,

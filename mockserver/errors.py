@@ -17,7 +17,7 @@ JSON = "application/json"
 GENERIC_VALIDATION_MESSAGE = "One or more validation errors occurred."
 
 
-class JimError(ProblemException):
+class JimError(ProblemException):  # type: ignore[misc]
     """An error answered with the JIM envelope; raise one of the catalogue's constructors below."""
 
     def __init__(

@@ -7,6 +7,7 @@ LTRIM) that every worker and replica writes to when they share a Redis.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
@@ -23,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import errors
 from mockserver.auth import KEY_PREFIX_SHOWN, header_value
 from mockserver.shared_state import KEY_PREFIX
+
+logger = logging.getLogger("mockserver.journal")
 
 ADMIN_PREFIX = "/__admin/"
 REQUESTS_PATH = "/__admin/requests"
@@ -111,7 +114,11 @@ class JournalMiddleware:
         async def record() -> None:
             nonlocal recorded
             recorded = True
-            await self.journal.record(self.entry(scope, status, started_at, time.perf_counter() - started))
+            try:
+                await self.journal.record(self.entry(scope, status, started_at, time.perf_counter() - started))
+            except Exception:
+                # A journal that cannot be written (Redis gone) must not cost the client its answer.
+                logger.warning("could not record %s %s in the journal", scope["method"], scope["path"], exc_info=True)
 
         async def send_and_record(message: Message) -> None:
             nonlocal status

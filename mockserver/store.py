@@ -72,7 +72,8 @@ class FixtureError(Exception):
 
 
 class ItemSource(Protocol):
-    count: int
+    @property
+    def count(self) -> int: ...
 
     def page_json(self, start: int, stop: int) -> bytes:
         """The JSON array of items start..stop-1 in id order."""

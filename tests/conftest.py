@@ -1,4 +1,4 @@
-"""In-process apps for the server's own tests: one shared, a factory for variants, and a private Redis when one is needed."""
+"""In-process apps for the server's own tests: one shared, a factory for variants, a private Redis for shared state."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server of our own on a free loopback port, in a temporary folder, stopped afterwards: its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): the shared-state tests need a real one")
+        pytest.skip("redis-server is not installed (apt-get install redis-server): shared-state tests need a real one")
     folder: Path = tmp_path_factory.mktemp("redis")
     port = free_port()
     process = subprocess.Popen(

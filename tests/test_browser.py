@@ -23,7 +23,8 @@ SECURITY = {
 
 def preflight(client: TestClient, origin: str, method: str = "GET", headers: str = "x-api-key, prefer") -> object:
     return client.options(
-        ITEMS, headers={"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": headers}
+        ITEMS,
+        headers={"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": headers},
     )
 
 
@@ -35,7 +36,9 @@ def test_no_cors_headers_unless_asked_for(client: TestClient) -> None:
     response = client.get(ITEMS, headers={**ADMIN, "Origin": FRONT_END})
     assert response.status_code == 200 and not cors_headers(response.headers)
     assert_error(
-        client.options(ITEMS, headers={"Origin": FRONT_END, "Access-Control-Request-Method": "GET"}), 405, "METHOD_NOT_ALLOWED"
+        client.options(ITEMS, headers={"Origin": FRONT_END, "Access-Control-Request-Method": "GET"}),
+        405,
+        "METHOD_NOT_ALLOWED",
     )
 
 
@@ -68,7 +71,9 @@ def test_a_refused_preflight_is_a_jim_envelope_naming_what_was_refused(
     assert "access-control-allow-origin" not in response.headers or origin == FRONT_END  # type: ignore[attr-defined]
 
 
-def test_answers_to_an_allowed_origin_carry_cors_headers_errors_included(make_client: Callable[..., TestClient]) -> None:
+def test_answers_to_an_allowed_origin_carry_cors_headers_errors_included(
+    make_client: Callable[..., TestClient],
+) -> None:
     client = make_client(cors_origins=(FRONT_END,), rate_limit=True, rate_limit_per_key=1, access_log=False)
     ok = client.get(ITEMS, headers={**ADMIN, "Origin": FRONT_END})
     refused = client.get(ITEMS, headers={**ADMIN, "Origin": FRONT_END})
@@ -93,7 +98,9 @@ def test_security_headers_are_off_by_default(client: TestClient) -> None:
     assert "content-security-policy" not in response.headers
 
 
-@pytest.mark.parametrize("path", [ITEMS, "/api/v1/health", "/api/v1/nothing", "/api/openapi/v1.json", "/api/v1/activities/x/items"])
+@pytest.mark.parametrize(
+    "path", [ITEMS, "/api/v1/health", "/api/v1/nothing", "/api/openapi/v1.json", "/api/v1/activities/x/items"]
+)
 def test_security_headers_are_on_every_answer_when_turned_on(make_client: Callable[..., TestClient], path: str) -> None:
     client = make_client(security_headers=True, access_log=False)
     response = client.get(path, headers=ADMIN)

@@ -30,8 +30,15 @@ from mockserver.settings import Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port
 
 DEFAULT_STACK = [
-    AccessLog, CanonicalPath, HeadWithoutBody, ServerErrorMiddleware, ExceptionMiddleware, RoutingMiddleware,
-    SecurityMiddleware, ContractValidationMiddleware, LifespanMiddleware,
+    AccessLog,
+    CanonicalPath,
+    HeadWithoutBody,
+    ServerErrorMiddleware,
+    ExceptionMiddleware,
+    RoutingMiddleware,
+    SecurityMiddleware,
+    ContractValidationMiddleware,
+    LifespanMiddleware,
 ]
 CONTROLS: dict[str, tuple[dict[str, Any], set[type]]] = {
     "rate limit": ({"rate_limit": True}, {RateLimitMiddleware}),
@@ -61,7 +68,9 @@ def test_each_control_adds_only_its_own_layer(control: str) -> None:
 
 def test_default_answers_carry_only_the_contract_headers(client: TestClient) -> None:
     for response in (
-        client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items", headers={**ADMIN, "Origin": "http://x", "Prefer": "code=503"}),
+        client.get(
+            f"/api/v1/activities/{SEED_ACTIVITY}/items", headers={**ADMIN, "Origin": "http://x", "Prefer": "code=503"}
+        ),
         client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items"),
         client.get("/api/v1/health"),
     ):
@@ -72,16 +81,28 @@ def test_controls_leave_200_bodies_byte_identical(make_client: Callable[..., Tes
     url = f"/api/v1/activities/{SEED_ACTIVITY}/items?page=2&pageSize=30"
     plain = make_client(access_log=False).get(url, headers=ADMIN).content
     everything = make_client(
-        access_log=False, rate_limit=True, prefer=True, latency_ms="1", journal_size=5,
-        cors_origins=("http://localhost:3000",), security_headers=True,
+        access_log=False,
+        rate_limit=True,
+        prefer=True,
+        latency_ms="1",
+        journal_size=5,
+        cors_origins=("http://localhost:3000",),
+        security_headers=True,
     )
     assert everything.get(url, headers=ADMIN).content == plain
 
 
 def test_settings_survive_the_trip_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(
-        rate_limit=True, rate_limit_per_key=7, rate_limit_per_ip=3, prefer=True, fault_rate=0.05, latency_ms="50:200",
-        journal_size=20, cors_origins=("http://localhost:3000", "https://app.example:8443"), security_headers=True,
+        rate_limit=True,
+        rate_limit_per_key=7,
+        rate_limit_per_ip=3,
+        prefer=True,
+        fault_rate=0.05,
+        latency_ms="50:200",
+        journal_size=20,
+        cors_origins=("http://localhost:3000", "https://app.example:8443"),
+        security_headers=True,
     )
     for name, value in settings.as_environment().items():
         monkeypatch.setenv(name, value)
@@ -107,9 +128,16 @@ def test_flags_map_onto_settings(flags: dict[str, Any], expected: dict[str, Any]
 @pytest.mark.parametrize(
     "bad",
     [
-        {"latency_ms": "fast"}, {"latency_ms": "200:50"}, {"latency_ms": "20000"}, {"fault_rate": 1.5},
-        {"cors_origins": ("localhost:3000",)}, {"cors_origins": ("http://localhost:3000/",)}, {"redis_url": "http://x"},
-        {"rate_limit_per_key": 0}, {"workers": 2, "rate_limit": True}, {"workers": 2, "journal_size": 5},
+        {"latency_ms": "fast"},
+        {"latency_ms": "200:50"},
+        {"latency_ms": "20000"},
+        {"fault_rate": 1.5},
+        {"cors_origins": ("localhost:3000",)},
+        {"cors_origins": ("http://localhost:3000/",)},
+        {"redis_url": "http://x"},
+        {"rate_limit_per_key": 0},
+        {"workers": 2, "rate_limit": True},
+        {"workers": 2, "journal_size": 5},
     ],
 )
 def test_bad_control_settings_are_refused(bad: dict[str, Any]) -> None:
@@ -139,10 +167,20 @@ def test_journal_flag_alone_keeps_100_requests() -> None:
 
 
 def test_help_lists_every_control() -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
     for flag in (
-        "--rate-limit", "--rate-limit-per-key", "--rate-limit-per-ip", "--prefer", "--fault-rate", "--latency-ms",
-        "--journal", "--cors-origin", "--security-headers", "--redis-url",
+        "--rate-limit",
+        "--rate-limit-per-key",
+        "--rate-limit-per-ip",
+        "--prefer",
+        "--fault-rate",
+        "--latency-ms",
+        "--journal",
+        "--cors-origin",
+        "--security-headers",
+        "--redis-url",
     ):
         assert flag in result.stdout, flag
 
@@ -151,7 +189,9 @@ def test_an_unreachable_redis_stops_the_server_before_it_listens() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     result = subprocess.run(
         [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--rate-limit", "--redis-url", url],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "cannot reach Redis" in result.stderr and url in result.stderr

@@ -29,9 +29,25 @@ FORCED = {
     "Code = 429 , Retry-After=0": (429, "TOO_MANY_REQUESTS", "0"),
 }
 MALFORMED = [
-    "code=404", "code=200", "code=abc", "code=", "code", "=503", "delay=-1", "delay=10001", "delay=1.5", "delay=1e3",
-    "return=minimal", "respond-async", "code=503; x=1", "code=503, code=500", "retry-after=5", "code=500, retry-after=5",
-    "code=429, retry-after=3601", "delay=\u00b2", "wait=100",
+    "code=404",
+    "code=200",
+    "code=abc",
+    "code=",
+    "code",
+    "=503",
+    "delay=-1",
+    "delay=10001",
+    "delay=1.5",
+    "delay=1e3",
+    "return=minimal",
+    "respond-async",
+    "code=503; x=1",
+    "code=503, code=500",
+    "retry-after=5",
+    "code=500, retry-after=5",
+    "code=429, retry-after=3601",
+    "delay=\u00b2",
+    "wait=100",
 ]
 
 
@@ -73,7 +89,9 @@ def test_prefer_code_and_delay_combine(prefer_client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("value", MALFORMED)
-def test_malformed_or_unknown_prefer_is_a_validation_error_saying_what_is_accepted(prefer_client: TestClient, value: str) -> None:
+def test_malformed_or_unknown_prefer_is_a_validation_error_saying_what_is_accepted(
+    prefer_client: TestClient, value: str
+) -> None:
     for path in (ITEMS, HEALTH):
         body = assert_validation_error(prefer_client.get(path, headers=prefer(value)), "Prefer")
         message = body["validationErrors"]["Prefer"][0]
@@ -86,19 +104,29 @@ def test_prefer_problems_are_reported_with_the_parameters(prefer_client: TestCli
     assert_declared(response, ITEMS_PATH)
 
 
-@pytest.mark.parametrize(("key", "status", "code"), [({}, 401, "UNAUTHORISED"), ({"X-Api-Key": "jim_ak_sandbox_reader"}, 403, "FORBIDDEN")])
-def test_forced_faults_still_need_a_valid_key(prefer_client: TestClient, key: dict[str, str], status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "status", "code"), [({}, 401, "UNAUTHORISED"), ({"X-Api-Key": "jim_ak_sandbox_reader"}, 403, "FORBIDDEN")]
+)
+def test_forced_faults_still_need_a_valid_key(
+    prefer_client: TestClient, key: dict[str, str], status: int, code: str
+) -> None:
     for value in ("code=503", "code=500", "code=429", "delay=100", "nonsense"):
         assert_error(prefer_client.get(ITEMS, headers=prefer(value, key)), status, code)
 
 
 def test_validation_comes_before_a_forced_fault(prefer_client: TestClient) -> None:
-    assert_validation_error(prefer_client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items?page=x", headers=prefer("code=503")), "page")
+    assert_validation_error(
+        prefer_client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items?page=x", headers=prefer("code=503")), "page"
+    )
 
 
 def test_a_forced_fault_comes_before_existence(prefer_client: TestClient) -> None:
     # A database that is down cannot say whether the activity exists.
-    assert_error(prefer_client.get(f"/api/v1/activities/{MISSING_ID}/items", headers=prefer("code=503")), 503, "SERVICE_UNAVAILABLE")
+    assert_error(
+        prefer_client.get(f"/api/v1/activities/{MISSING_ID}/items", headers=prefer("code=503")),
+        503,
+        "SERVICE_UNAVAILABLE",
+    )
 
 
 @pytest.mark.parametrize("value", ["", " ", ",", "delay=0", " , delay=0 ,"])

@@ -84,7 +84,9 @@ def test_filter_by_path_prefix_and_status(make_client: Callable[..., TestClient]
 
 
 @pytest.mark.parametrize("status", ["abc", "42", "4290", "+429", "\u0664\u0662\u0669"])
-def test_a_status_filter_that_is_not_a_status_is_a_validation_error(make_client: Callable[..., TestClient], status: str) -> None:
+def test_a_status_filter_that_is_not_a_status_is_a_validation_error(
+    make_client: Callable[..., TestClient], status: str
+) -> None:
     client = make_client(journal_size=5, access_log=False)
     assert_validation_error(client.get(JOURNAL, params={"status": status}), "status")
 

@@ -18,7 +18,13 @@ ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize=1"
 MESSAGE = "Too many requests. Please retry after the indicated delay."
 INFRASTRUCTURE = {"X-Api-Key": "jim_ak_sandbox_infrastructure"}
 READER = {"X-Api-Key": "jim_ak_sandbox_reader"}
-NOT_AUTHENTICATED = [{}, {"X-Api-Key": ""}, {"X-Api-Key": "jim_ak_unknown"}, {"X-Api-Key": "jim_ak_sandbox_disabled"}, {"X-Api-Key": "jim_ak_sandbox_expired"}]
+NOT_AUTHENTICATED = [
+    {},
+    {"X-Api-Key": ""},
+    {"X-Api-Key": "jim_ak_unknown"},
+    {"X-Api-Key": "jim_ak_sandbox_disabled"},
+    {"X-Api-Key": "jim_ak_sandbox_expired"},
+]
 
 
 def assert_429(response: httpx.Response) -> int:

@@ -1,4 +1,4 @@
-"""Rate-limit counters and the journal shared through one real Redis: by app instances in-process, and by two workers."""
+"""Rate-limit counters and the journal shared through one real Redis: by apps in-process, and by two workers."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize=1"
 
 
 def test_two_apps_on_one_redis_share_a_key_window(make_client: Callable[..., TestClient], redis_url: str) -> None:
-    one, other = (make_client(rate_limit=True, rate_limit_per_key=5, redis_url=redis_url, access_log=False) for _ in range(2))
+    one, other = (
+        make_client(rate_limit=True, rate_limit_per_key=5, redis_url=redis_url, access_log=False) for _ in range(2)
+    )
     assert [c.get(ITEMS, headers=ADMIN).status_code for c in (one, other, one, other, one)] == [200] * 5
     for client in (one, other):
         refused = client.get(ITEMS, headers=ADMIN)
@@ -33,13 +35,17 @@ def test_two_apps_on_one_redis_share_a_key_window(make_client: Callable[..., Tes
 
 
 def test_two_apps_on_one_redis_share_the_per_ip_window(make_client: Callable[..., TestClient], redis_url: str) -> None:
-    one, other = (make_client(rate_limit=True, rate_limit_per_ip=2, redis_url=redis_url, access_log=False) for _ in range(2))
+    one, other = (
+        make_client(rate_limit=True, rate_limit_per_ip=2, redis_url=redis_url, access_log=False) for _ in range(2)
+    )
     assert one.get(ITEMS).status_code == 401 and other.get(ITEMS).status_code == 401
     assert_error(one.get(ITEMS), 429, "TOO_MANY_REQUESTS")
     assert_error(other.get(ITEMS), 429, "TOO_MANY_REQUESTS")
 
 
-def test_two_apps_on_one_redis_share_one_bounded_journal(make_client: Callable[..., TestClient], redis_url: str) -> None:
+def test_two_apps_on_one_redis_share_one_bounded_journal(
+    make_client: Callable[..., TestClient], redis_url: str
+) -> None:
     one, other = (make_client(journal_size=3, redis_url=redis_url, access_log=False) for _ in range(2))
     one.get(ITEMS + "&page=1", headers=ADMIN)
     other.get(ITEMS + "&page=2", headers={"X-Api-Key": "jim_ak_" + "f" * 64})
@@ -55,7 +61,9 @@ def test_two_apps_on_one_redis_share_one_bounded_journal(make_client: Callable[.
     assert other.get("/__admin/requests").json()["entries"] == []
 
 
-def test_the_infrastructure_key_is_exempt_with_redis_too(make_client: Callable[..., TestClient], redis_url: str) -> None:
+def test_the_infrastructure_key_is_exempt_with_redis_too(
+    make_client: Callable[..., TestClient], redis_url: str
+) -> None:
     client = make_client(rate_limit=True, rate_limit_per_key=1, redis_url=redis_url, access_log=False)
     infrastructure = {"X-Api-Key": "jim_ak_sandbox_infrastructure"}
     assert {client.get(ITEMS, headers=infrastructure).status_code for _ in range(5)} == {200}
@@ -74,10 +82,23 @@ def two_workers(redis_url: str, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     with log.open("w") as stream:
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--workers", "2",
-                "--rate-limit", "--rate-limit-per-key", "300", "--redis-url", redis_url,
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--rate-limit",
+                "--rate-limit-per-key",
+                "300",
+                "--redis-url",
+                redis_url,
             ],
-            stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60
