@@ -15,7 +15,10 @@ from mockserver import errors
 SPEC_PATH = "/api/openapi/v1.json"
 REFERENCE_PATH = "/api/reference"
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
-SERVED_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png", "favicon-16x16.png"}
+SERVED_ASSETS = {
+    "swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png", "favicon-16x16.png",
+}
 
 PAGE = f"""<!doctype html>
 <html lang="en">

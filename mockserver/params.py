@@ -1,4 +1,5 @@
-"""Request validation the contract needs and Connexion lacks: strict int32 and GUID checks, all errors at once, the depth ceiling."""
+"""Request validation the contract needs and Connexion lacks: strict int32 and GUID checks, every error at once,
+the depth ceiling."""
 
 from __future__ import annotations
 

@@ -33,7 +33,9 @@ ACTIVITY_RECORD = {
         "status": {"type": "string"},
         "created": {"type": "string", "format": "date-time"},
         "items": {
-            "description": "null (no items), {'file': path relative to the fixtures folder} or {'generate': {'count': n}}",
+            "description": (
+                "null (no items), {'file': path relative to the fixtures folder} or {'generate': {'count': n}}"
+            ),
             "type": ["object", "null"],
             "minProperties": 1,
             "maxProperties": 1,
@@ -157,7 +159,8 @@ def unique(path: Path, values: Iterable[str], what: str) -> None:
 
 def load_keys(fixtures: Path) -> KeyStore:
     path = fixtures / KEYS_FILE
-    records = check_records(path, read_json(path), Draft7Validator(KEY_RECORD, format_checker=Draft7Validator.FORMAT_CHECKER), "API key")
+    validator = Draft7Validator(KEY_RECORD, format_checker=Draft7Validator.FORMAT_CHECKER)
+    records = check_records(path, read_json(path), validator, "API key")
     unique(path, (r["keySha256"] for r in records), "keySha256")
     keys = []
     for index, r in enumerate(records):
@@ -166,9 +169,11 @@ def load_keys(fixtures: Path) -> KeyStore:
             try:
                 expires = datetime.fromisoformat(r["expiresAt"].replace("Z", "+00:00"))
             except ValueError:
-                raise FixtureError(f"{path}: record {index} ({r['name']}), field 'expiresAt': not an ISO 8601 date-time") from None
+                where = f"{path}: record {index} ({r['name']}), field 'expiresAt'"
+                raise FixtureError(f"{where}: not an ISO 8601 date-time") from None
             if expires.tzinfo is None:
-                raise FixtureError(f"{path}: record {index} ({r['name']}), field 'expiresAt': needs a time zone (for example Z)")
+                where = f"{path}: record {index} ({r['name']}), field 'expiresAt'"
+                raise FixtureError(f"{where}: needs a time zone (for example Z)")
         keys.append(
             ApiKey(
                 name=r["name"],
@@ -199,7 +204,8 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
     keys = load_keys(fixtures)
     path = fixtures / ACTIVITIES_FILE
     records = check_records(
-        path, read_json(path), Draft7Validator(ACTIVITY_RECORD, format_checker=Draft7Validator.FORMAT_CHECKER), "activity"
+        path, read_json(path), Draft7Validator(ACTIVITY_RECORD, format_checker=Draft7Validator.FORMAT_CHECKER),
+        "activity",
     )
     unique(path, (r["id"] for r in records), "id")
     activities: dict[str, Activity] = {}
@@ -211,7 +217,8 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
         if spec_items is not None and "file" in spec_items:
             item_path = (fixtures / spec_items["file"]).resolve()
             if not item_path.is_relative_to(fixtures.resolve()):
-                raise FixtureError(f"{path}: record {index} ({record['id']}), field 'items.file': must stay inside {fixtures}")
+                where = f"{path}: record {index} ({record['id']}), field 'items.file'"
+                raise FixtureError(f"{where}: must stay inside {fixtures}")
             items = load_item_file(item_path, item_validator)
             sources.append(str(item_path))
         elif spec_items is not None:
@@ -224,7 +231,8 @@ def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
             samples = [generated.item(i) for i in sorted(set(indexes)) if 0 <= i < generated.count]
             errors = (e for sample in samples for e in item_validator.iter_errors(sample))
             if error := next(errors, None):
-                raise FixtureError(f"{path}: record {index} ({record['id']}), field 'items.generate': generated item invalid: {error.message}")
+                where = f"{path}: record {index} ({record['id']}), field 'items.generate'"
+                raise FixtureError(f"{where}: generated item invalid: {error.message}")
             items = generated
         header = {k: v for k, v in record.items() if k != "items"}
         activities[record["id"]] = Activity(record["id"], record["targetType"], header, items)

@@ -1,4 +1,4 @@
-"""Deterministic, realistic execution items computed from (seed, activity, index), so an activity of any size costs no memory.
+"""Deterministic, realistic execution items computed from (seed, activity, index): a large activity costs no memory.
 
 Generation is on the hot path of every page of a generated activity, so each item is assembled
 from JSON fragments prepared once per activity (names, outcome summaries, GUID tails) chosen by a
@@ -150,9 +150,16 @@ class ItemPools:
             for n in range(_POOL):
                 h = bits(stream, n)
                 summary = summaries[(h >> 64) % len(summaries)]
-                self.bodies[kind].append(closing({**who(h), "objectChangeType": kind, "errorType": None, "outcomeSummary": summary}))
+                fields = {"objectChangeType": kind, "errorType": None, "outcomeSummary": summary}
+                self.bodies[kind].append(closing({**who(h), **fields}))
+        def failed(error: str) -> dict[str, Any]:
+            return {"objectChangeType": "Update", "errorType": error, "outcomeSummary": None}
+
         self.error_bodies = [
-            [closing({**who(bits(10 + e, n)), "objectChangeType": "Update", "errorType": error, "outcomeSummary": None}) for n in range(256)]
+            [
+                closing({**who(bits(10 + e, n)), **failed(error)})
+                for n in range(256)
+            ]
             for e, error in enumerate(ERROR_TYPES)
         ]
         # Change type by position in each hundred (see change_type_for); None marks the error slot.

@@ -59,7 +59,9 @@ def test_reference_docs_work_offline(client: TestClient, path: str) -> None:
 
 def test_help_describes_every_option() -> None:
     def help_of(*command: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "mockserver", *command, "--help"], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "mockserver", *command, "--help"], capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -87,6 +89,7 @@ def test_access_log_has_one_line_per_request_and_no_full_key(
         client.get("/api/v1/activities/x/items", headers={"X-Api-Key": "jim_ak_sandbox_reader"})
     lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
     assert len(lines) == 2
-    assert re.fullmatch(rf"GET /api/v1/activities/{SEED_ACTIVITY}/items\?pageSize=2 200 \d+\.\dms key=jim_ak_sandb…", lines[0])
+    expected = rf"GET /api/v1/activities/{SEED_ACTIVITY}/items\?pageSize=2 200 \d+\.\dms key=jim_ak_sandb…"
+    assert re.fullmatch(expected, lines[0])
     assert " 403 " in lines[1]
     assert not [line for line in lines if "jim_ak_sandbox_" in line]
