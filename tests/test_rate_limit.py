@@ -67,7 +67,8 @@ def test_retry_after_counts_down_as_the_window_slides(make_client: Callable[...,
     first = assert_429(client.get(ITEMS, headers=ADMIN))
     time.sleep(1.2)
     later = assert_429(client.get(ITEMS, headers=ADMIN))
-    assert first >= 59 and later <= first - 1, (first, later)
+    # Whole seconds rounded up: waiting 1.2 s takes at least one off, however slow the machine.
+    assert first >= 50 and later <= first - 1, (first, later)
 
 
 def test_retry_after_rounds_up_to_whole_seconds() -> None:
