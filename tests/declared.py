@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import yaml
 from openapi_schema_validator import OAS30Validator
 
-from tests.test_surface import SPEC
+from mockserver.settings import PROJECT_ROOT
+
+SPEC: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
 
 
 def resolved(node: Any, spec: dict[str, Any] = SPEC) -> Any:
