@@ -46,7 +46,6 @@ MALFORMED = [
     "retry-after=5",
     "code=500, retry-after=5",
     "code=429, retry-after=3601",
-    "delay=\u00b2",
     "wait=100",
 ]
 
@@ -58,9 +57,8 @@ def prefer_client() -> Iterator[TestClient]:
         yield client
 
 
-def prefer(value: str, key: dict[str, str] = ADMIN) -> dict[str, str | bytes]:
-    """Headers with the key and this Prefer value, sent as Latin-1 bytes (httpx would refuse non-ASCII text)."""
-    return {**key, "Prefer": value.encode("latin-1")}
+def prefer(value: str, key: dict[str, str] = ADMIN) -> dict[str, str]:
+    return {**key, "Prefer": value}
 
 
 @pytest.mark.parametrize("value", list(FORCED))
@@ -156,7 +154,15 @@ def test_any_prefer_value_parses_or_is_refused_and_never_raises(value: str) -> N
         assert preference.code in (None, 429, 500, 503) and 0 <= preference.delay_ms <= 10_000
 
 
-@given(value=st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=40))
+@pytest.mark.parametrize("value", ["delay=\u00b2", "code=\uff15\uff10\uff13", "delay=\u0661\u0660"])
+def test_digits_of_other_scripts_are_not_numbers(value: str) -> None:
+    preference, problem = parse_prefer(value)
+    assert preference is None and problem is not None and "delay=0 to 10000" in problem
+
+
+# ASCII only over HTTP: Starlette's TestClient re-encodes header values as UTF-8, so other Latin-1 text
+# would not reach the server as sent (the property above covers Latin-1 in the parser itself).
+@given(value=st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=40))
 @example(value="code=500")
 @example(value="code=503 , delay=1")
 def test_no_prefer_value_gets_a_5xx_it_did_not_ask_for(prefer_client: TestClient, value: str) -> None:
