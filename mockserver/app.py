@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,15 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
-from mockserver import docs, errors
+from mockserver import docs, errors, faults, shared_state
 from mockserver.auth import security_handler
+from mockserver.browser import Cors, SecurityHeaders
 from mockserver.handlers import Handlers
+from mockserver.journal import REQUESTS_PATH, Journal, JournalMiddleware, JournalRoutes, MemoryJournal, RedisJournal
 from mockserver.middleware import AccessLog, CanonicalPath, HeadWithoutBody
 from mockserver.operations import SandboxApp
-from mockserver.params import ContractValidationMiddleware
+from mockserver.params import ContractValidationMiddleware, HeaderCheck
+from mockserver.ratelimit import Limiter, RateLimitMiddleware
 from mockserver.settings import Settings
 from mockserver.store import Store, load_store
 
@@ -38,27 +43,64 @@ def load_spec(path: Path) -> dict[str, Any]:
 
 
 def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
-    """Build the sandbox. Fixture errors raise store.FixtureError here, before anything listens."""
+    """Build the sandbox. Fixture errors raise store.FixtureError here, before anything listens; an
+    unreachable Redis raises shared_state.SharedStateError."""
     spec = load_spec(settings.spec_path)
     store = store or load_store(settings.fixtures_dir, spec, settings.seed)
     handlers = Handlers(store)
+    key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
+
+    # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process.
+    pool = None
+    if settings.redis_url is not None and settings.shares_state:
+        shared_state.check_reachable(settings.redis_url)
+        pool = shared_state.connection_pool(settings.redis_url)
+    journal: Journal | None = None
+    if settings.journal_size:
+        journal = RedisJournal(pool, settings.journal_size) if pool else MemoryJournal(settings.journal_size)
+    limiter = None
+    if settings.rate_limit:
+        storage = shared_state.limits_storage(pool)
+        limiter = Limiter(store.keys, key_header, settings.rate_limit_per_key, settings.rate_limit_per_ip, storage)
+    chaos = None
+    if settings.fault_rate or settings.latency_range:
+        chaos = faults.Chaos(settings.seed, settings.fault_rate, settings.latency_range)
+    header_checks: dict[str, HeaderCheck] = {faults.PREFER: faults.parse_prefer} if settings.prefer else {}
+    validation: Any = ContractValidationMiddleware
+    if header_checks:
+        validation = partial(ContractValidationMiddleware, header_checks=header_checks)
+    cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, faults.PREFER))
 
     # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
     # redirect) and with our outer layers; errors anywhere render as the JIM envelope.
     # Handlers take the scope, so Connexion's ContextMiddleware has nothing to provide; response
-    # validation is a layer only when asked for (it costs up to 10x throughput).
+    # validation is a layer only when asked for (it costs up to 10x throughput). Every sandbox
+    # control is a layer only when it is on, so the default server does no work for any of them.
     middlewares: list[Any] = [
+        *([partial(JournalMiddleware, journal=journal, key_header=key_header)] if journal else []),
         *([AccessLog] if settings.access_log else []),
+        *([partial(SecurityHeaders, docs_prefix=docs.REFERENCE_PATH)] if settings.security_headers else []),
+        *([cors] if settings.cors_origins else []),
         CanonicalPath,
         HeadWithoutBody,
         partial(ServerErrorMiddleware, handler=errors.render),
         ExceptionMiddleware,
         RoutingMiddleware,
+        # JIM decides 429 before authentication: between routing (to know it is an operation) and security.
+        *([partial(RateLimitMiddleware, limiter=limiter)] if limiter else []),
         SecurityMiddleware,
-        ContractValidationMiddleware,
+        validation,
+        # Forced and drawn faults come after authentication and validation, as a failing database would.
+        *([partial(faults.FaultMiddleware, chaos=chaos)] if settings.prefer or chaos else []),
         *([ResponseValidationMiddleware] if settings.validate_responses else []),
         LifespanMiddleware,
     ]
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        if pool is not None:
+            await pool.aclose()
 
     app = SandboxApp(
         __name__,
@@ -66,6 +108,7 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
         security_map={"apiKey": security_handler(store.keys)},
         validate_responses=settings.validate_responses,
         resolver=Resolver(function_resolver=handlers.resolve),
+        lifespan=lifespan if pool is not None else None,
     )
     app.add_api(spec)
 
@@ -81,6 +124,10 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     app.add_url_rule(docs.SPEC_PATH, "openapi", reference.spec, methods=every)
     app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=every)
     app.add_url_rule(docs.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=every)
+    if journal is not None:
+        # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
+        routes = JournalRoutes(journal)
+        app.add_url_rule(REQUESTS_PATH, "journal", routes.dispatch, methods=list(routes.METHODS))
     return app
 
 

@@ -56,7 +56,8 @@ def shown(secret: str | None) -> str:
 
 def header_value(scope: Scope, name: bytes) -> str | None:
     """The first value of a header (ASGI servers lower-case header names)."""
-    for key, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
         if key == name:
             decoded: str = value.decode("latin-1")
             return decoded

@@ -15,9 +15,11 @@ from pydantic import ValidationError
 
 from mockserver.app import create_app, freeze_startup_objects
 from mockserver.settings import Settings
+from mockserver.shared_state import SharedStateError
 from mockserver.store import FixtureError
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+"""The process id tells the workers of `--workers N` apart."""
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -34,11 +36,13 @@ def log_config(level: str) -> dict[str, Any]:
 
 def build_settings(**flags: Any) -> Settings:
     """Flags that were given override MOCKSERVER_* variables, which override the defaults."""
-    given = {name: value for name, value in flags.items() if value is not None}
+    given = {name: value for name, value in flags.items() if value is not None and value != ()}
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+        )
         raise click.UsageError(f"bad configuration: {problems}") from None
 
 
@@ -47,6 +51,9 @@ def build_app(settings: Settings) -> Any:
         return create_app(settings)
     except FixtureError as exc:
         click.echo(f"mockserver: bad fixture: {exc}", err=True)
+        sys.exit(2)
+    except SharedStateError as exc:
+        click.echo(f"mockserver: {exc}", err=True)
         sys.exit(2)
 
 
@@ -67,13 +74,86 @@ fixture_options = [
         help="Folder of fixture files.  [default: ./fixtures of the project]",
     ),
     click.option(
-        "--seed", type=click.IntRange(min=0), help="Seed for generated items: same seed, same bytes.  [default: 0]"
+        "--seed",
+        type=click.IntRange(min=0),
+        help="Seed for generated items and chaos runs: same seed, same run.  [default: 0]",
     ),
 ]
 
 
 def with_fixture_options(command: Any) -> Any:
     for option in reversed(fixture_options):
+        command = option(command)
+    return command
+
+
+# The sandbox controls: every one off unless given. See README, "Testing your client's resilience".
+control_options = [
+    click.option(
+        "--rate-limit/--no-rate-limit",
+        default=None,
+        help="JIM's rate limits: 429 with Retry-After, before authentication.  [default: off]",
+    ),
+    click.option(
+        "--rate-limit-per-key",
+        type=click.IntRange(1, 1_000_000),
+        metavar="N",
+        help="Requests a minute per valid key (sliding window).  [default: 300]",
+    ),
+    click.option(
+        "--rate-limit-per-ip",
+        type=click.IntRange(1, 1_000_000),
+        metavar="N",
+        help="Requests a minute per client IP without a valid key (fixed window).  [default: 30]",
+    ),
+    click.option(
+        "--prefer/--no-prefer",
+        default=None,
+        help="Honour the Prefer request header: code=429|500|503, delay=MS, retry-after=S.  [default: off]",
+    ),
+    click.option(
+        "--fault-rate",
+        type=click.FloatRange(0.0, 1.0),
+        metavar="FRACTION",
+        help="Answer this fraction of requests 503 or 500, drawn from --seed.  [default: 0]",
+    ),
+    click.option(
+        "--latency-ms",
+        metavar="MS|MIN:MAX",
+        help="Add this latency (uniform between MIN and MAX, drawn from --seed), at most 10000.  [default: none]",
+    ),
+    click.option(
+        "--journal",
+        "journal_size",
+        type=click.IntRange(0, 100_000),
+        is_flag=False,
+        flag_value=100,
+        metavar="[N]",
+        help="Keep the last N requests (100 if N is left out) at /__admin/requests; 0 is off.  [default: off]",
+    ),
+    click.option(
+        "--cors-origin",
+        "cors_origins",
+        multiple=True,
+        metavar="ORIGIN",
+        help="Allow this origin by CORS (repeatable), for example http://localhost:3000.  [default: none]",
+    ),
+    click.option(
+        "--security-headers/--no-security-headers",
+        default=None,
+        help="Send the security headers JIM sends (nosniff, DENY, CSP, …).  [default: off]",
+    ),
+    click.option(
+        "--redis-url",
+        metavar="URL",
+        help="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
+        "  [default: in process]",
+    ),
+]
+
+
+def with_control_options(command: Any) -> Any:
+    for option in reversed(control_options):
         command = option(command)
     return command
 
@@ -98,8 +178,10 @@ def with_fixture_options(command: Any) -> Any:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    help="Worker processes, run by uvicorn's supervisor; they share nothing and answer alike.  [default: 1]",
+    help="Worker processes, run by uvicorn's supervisor; they answer alike"
+    " (rate limits and the journal need --redis-url).  [default: 1]",
 )
+@with_control_options
 def serve(**flags: Any) -> None:
     """Validate the fixtures, then serve the API until interrupted.
 
@@ -107,16 +189,16 @@ def serve(**flags: Any) -> None:
     Examples:
       mockserver serve
       mockserver serve --port 9000 --seed 7
+      mockserver serve --rate-limit --prefer --journal --cors-origin http://localhost:3000
       curl -H 'X-Api-Key: jim_ak_sandbox_admin' \\
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
     logging.config.dictConfig(log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
-    click.echo(
-        f"mockserver: fixtures {settings.fixtures_dir} (seed {settings.seed}) are valid; serving on http://{settings.host}:{settings.port}",
-        err=True,
-    )
+    where = f"http://{settings.host}:{settings.port}"
+    fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
+    click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where}", err=True)
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,

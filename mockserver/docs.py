@@ -43,10 +43,13 @@ PAGE = f"""<!doctype html>
 """
 
 # A file rather than an inline script, so a strict Content-Security-Policy can forbid inline code.
+# No online validator: its badge is an image from validator.swagger.io, which would send the spec's URL
+# out (the docs work offline) and which the docs' Content-Security-Policy refuses anyway.
 INIT_JS = f"""window.ui = SwaggerUIBundle({{
   url: "{SPEC_PATH}",
   dom_id: "#swagger-ui",
   deepLinking: true,
+  validatorUrl: null,
   presets: [SwaggerUIBundle.presets.apis],
   layout: "BaseLayout"
 }});

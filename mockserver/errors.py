@@ -79,13 +79,33 @@ def method_not_allowed(method: str, allow: str) -> JimError:
     )
 
 
+def too_many_requests(retry_after: int) -> JimError:
+    return JimError(
+        429,
+        "TOO_MANY_REQUESTS",
+        "Too many requests. Please retry after the indicated delay.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def internal_error() -> JimError:
     # Never the exception's text: it may carry internals.
     return JimError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 
-def timestamp() -> str:
-    now = datetime.now(UTC)
+def service_unavailable(retry_after: int = 5) -> JimError:
+    # What JIM answers while its database is unreachable.
+    return JimError(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The service is temporarily unavailable. Please retry after the indicated delay.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """UTC with milliseconds and a trailing Z, as JIM writes times; now unless told."""
+    now = now or datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -134,5 +154,5 @@ def render(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     )
 
 
-HANDLED_STATUSES = (400, 401, 403, 404, 405, 406, 413, 414, 415, 422, 429, 500)
+HANDLED_STATUSES = (400, 401, 403, 404, 405, 406, 413, 414, 415, 422, 429, 500, 503)
 """Status codes Starlette's ExceptionMiddleware may look up before exception classes."""

@@ -12,11 +12,18 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.operations import AbstractOperation
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 Handler = Callable[[Scope], Awaitable[Response]]
+
+
+def routed_operation(scope: Scope) -> str | None:
+    """The operationId Connexion's routing matched, or None (docs, admin, unknown paths): controls act on operations."""
+    routing: dict[str, Any] = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+    return routing.get("operation_id")
 
 
 class ScopeOperation:

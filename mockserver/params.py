@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,6 +21,9 @@ from mockserver import errors, paging
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SCOPE_KEY = "mockserver.params"
 """Where the validated, effective parameters are left in `scope["extensions"]` for the handler."""
+
+HeaderCheck = Callable[[str], tuple[Any, str | None]]
+"""Parses one header's raw value: (value, None) or (None, message). Only headers given a check are read."""
 
 
 def first_values(query_string: bytes) -> dict[str, str]:
@@ -39,7 +43,19 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     Absent parameters take their schema's default (None without one); `page` and `pageSize`, when
     the operation has both, become their effective values and face the depth ceiling.
+
+    Declared header parameters are read only when the app gives them a check (the Prefer header when
+    the server honours it), so a server with every control off does no header work here.
     """
+
+    def __init__(self, *args: Any, header_checks: Mapping[str, HeaderCheck] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        checks = header_checks or {}
+        self.header_checks = [
+            (param["name"], param["name"].lower().encode("latin-1"), checks[param["name"]])
+            for param in self.parameters.get("header", [])
+            if param["name"] in checks
+        ]
 
     def validate(self, scope: Scope) -> None:
         query = first_values(scope.get("query_string", b""))
@@ -57,6 +73,12 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
                 if problem:
                     problems.setdefault(name, []).append(problem)
                 parsed[name] = value
+        for name, raw_name, check in self.header_checks:
+            raw = ", ".join(v.decode("latin-1") for k, v in scope["headers"] if k == raw_name)
+            value, problem = check(raw) if raw else (None, None)
+            if problem:
+                problems.setdefault(name, []).append(problem)
+            parsed[name] = value
         if not problems and "page" in parsed and "pageSize" in parsed:
             parsed["page"] = paging.effective_page(parsed["page"])
             parsed["pageSize"] = paging.effective_page_size(parsed["pageSize"])
@@ -92,9 +114,11 @@ def check_value(name: str, raw: str, schema: dict[str, Any]) -> tuple[Any, str |
 class ContractValidationOperation:
     """Validates with one validator built at start-up; Connexion builds a parser and a validator per request."""
 
-    def __init__(self, next_app: ASGIApp, operation: AbstractOperation) -> None:
+    def __init__(
+        self, next_app: ASGIApp, operation: AbstractOperation, header_checks: Mapping[str, HeaderCheck]
+    ) -> None:
         self.next_app = next_app
-        self.validator = ContractParameterValidator(operation.parameters, uri_parser=None)
+        self.validator = ContractParameterValidator(operation.parameters, uri_parser=None, header_checks=header_checks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.validator.validate(scope)
@@ -102,14 +126,26 @@ class ContractValidationOperation:
 
 
 class ContractValidationAPI(RequestValidationAPI):  # type: ignore[misc]
+    def __init__(self, *args: Any, header_checks: Mapping[str, HeaderCheck] | None = None, **kwargs: Any) -> None:
+        # Set before the base class builds the operations.
+        self.header_checks = dict(header_checks or {})
+        super().__init__(*args, **kwargs)
+
     def make_operation(self, operation: AbstractOperation) -> ContractValidationOperation | RequestValidationOperation:
         if operation.request_body:
             # Operations with a body keep Connexion's full validation (this API has none today).
             return super().make_operation(operation)
-        return ContractValidationOperation(self.next_app, operation)
+        return ContractValidationOperation(self.next_app, operation, self.header_checks)
 
 
 class ContractValidationMiddleware(RequestValidationMiddleware):  # type: ignore[misc]
     """Connexion's request-validation position in the stack, with the contract's parameter rules."""
 
     api_cls = ContractValidationAPI
+
+    def __init__(self, app: ASGIApp, header_checks: Mapping[str, HeaderCheck] | None = None) -> None:
+        super().__init__(app)
+        self.header_checks = dict(header_checks or {})
+
+    def add_api(self, specification: Any, **kwargs: Any) -> Any:
+        return super().add_api(specification, header_checks=self.header_checks, **kwargs)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_LATENCY_MS = 10_000
+"""The longest delay a chaos run or a `Prefer: delay=` may ask for."""
+
+_LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
+_ORIGIN = re.compile(r"https?://[^/?#,\s]+")
 
 
 class Settings(BaseSettings):
@@ -20,15 +26,47 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=0, le=65535, description="Port to bind (0 picks a free one).")
     fixtures_dir: Path = Field(PROJECT_ROOT / "fixtures", description="Folder of fixture files.")
     spec_path: Path = Field(PROJECT_ROOT / "openapi.yaml", description="The OpenAPI contract the server keeps.")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed for generated items; same seed, same bytes.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of generated items and chaos runs: same seed, same run.")
     validate_responses: bool = Field(False, description="Check every response against the spec (slow: for tests).")
     access_log: bool = Field(True, description="One log line per request.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     workers: int = Field(1, ge=1, le=64, description="Worker processes; replicas agree byte for byte.")
 
+    # Sandbox controls. Every one is off by default, and an off control adds no middleware layer,
+    # so the default server answers exactly the documented contract at the documented speed.
+    rate_limit: bool = Field(False, description="JIM's rate limits: per key (sliding window), per client IP (fixed).")
+    rate_limit_per_key: int = Field(300, ge=1, le=1_000_000, description="Requests a minute per authenticated key.")
+    rate_limit_per_ip: int = Field(30, ge=1, le=1_000_000, description="Requests a minute per IP without a valid key.")
+    prefer: bool = Field(False, description="Honour the Prefer request header: code=429|500|503, delay=MS.")
+    fault_rate: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of requests answered 503 or 500 (chaos runs).")
+    latency_ms: str | None = Field(None, description="Added latency, 'MS' or 'MIN:MAX' (uniform), at most 10000.")
+    journal_size: int = Field(0, ge=0, le=100_000, description="Requests kept at /__admin/requests; 0 is off.")
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field((), description="CORS origins (comma-separated in env).")
+    security_headers: bool = Field(False, description="The security headers JIM sends on every response.")
+    redis_url: str | None = Field(None, description="Redis shared by workers and replicas: counters and the journal.")
+
     def as_environment(self) -> dict[str, str]:
         """These settings as MOCKSERVER_* variables, for worker processes that rebuild them with Settings()."""
-        return {f"MOCKSERVER_{name.upper()}": str(value) for name, value in self.model_dump().items()}
+        environment = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            text = ",".join(value) if isinstance(value, tuple) else str(value)
+            environment[f"MOCKSERVER_{name.upper()}"] = text
+        return environment
+
+    @property
+    def latency_range(self) -> tuple[int, int] | None:
+        """(min, max) milliseconds of added latency, or None when there is none."""
+        if self.latency_ms is None:
+            return None
+        low, _, high = self.latency_ms.partition(":")
+        return int(low), int(high or low)
+
+    @property
+    def shares_state(self) -> bool:
+        """Whether any control keeps state that several workers must share."""
+        return self.rate_limit or self.journal_size > 0
 
     @field_validator("fixtures_dir")
     @classmethod
@@ -43,3 +81,45 @@ class Settings(BaseSettings):
         if not value.is_file():
             raise ValueError(f"spec file {value} does not exist")
         return value
+
+    @field_validator("latency_ms")
+    @classmethod
+    def _latency_range(cls, value: str | None) -> str | None:
+        if value is None or value.strip() in ("", "0"):
+            return None
+        match = _LATENCY.fullmatch(value.strip())
+        if match is None:
+            raise ValueError("use MS or MIN:MAX, in milliseconds (for example 100 or 50:200)")
+        low, high = int(match[1]), int(match[2] or match[1])
+        if not low <= high <= MAX_LATENCY_MS:
+            raise ValueError(f"need MIN <= MAX <= {MAX_LATENCY_MS}")
+        return f"{low}:{high}"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin: use scheme://host[:port] (http://localhost:3000) or *")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:port/db, rediss://… or unix:///path")
+        return value
+
+    @model_validator(mode="after")
+    def _shared_state_needs_redis(self) -> Settings:
+        # Each worker would count and journal alone: a per-key limit of 300 would let 300 x N through.
+        if self.workers > 1 and self.shares_state and self.redis_url is None:
+            raise ValueError("rate limiting and the journal need --redis-url with more than one worker, to share them")
+        return self

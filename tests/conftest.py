@@ -1,11 +1,17 @@
-"""In-process apps for the server's own tests: one shared, plus a factory for variants."""
+"""In-process apps for the server's own tests: one shared, a factory for variants, a private Redis for shared state."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
@@ -25,10 +31,12 @@ def client() -> Iterator[TestClient]:
 
 @pytest.fixture
 def make_client() -> Iterator[Callable[..., TestClient]]:
+    """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from."""
     opened: list[TestClient] = []
 
-    def make(**settings: Any) -> TestClient:
-        c = create_app(Settings(**settings)).test_client()
+    def make(peer: tuple[str, int] | None = None, **settings: Any) -> TestClient:
+        app = create_app(Settings(**settings))
+        c = app.test_client(client=peer) if peer else app.test_client()
         c.__enter__()
         opened.append(c)
         return c
@@ -36,3 +44,49 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     yield make
     for c in opened:
         c.__exit__(None, None, None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of our own on a free loopback port, in a temporary folder, stopped afterwards: its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): shared-state tests need a real one")
+    folder: Path = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    probe = redis.Redis.from_url(url)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                probe.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        probe.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """The private Redis, emptied before each test so counters and journals start afresh."""
+    with redis.Redis.from_url(redis_server) as r:
+        r.flushdb()
+    yield redis_server

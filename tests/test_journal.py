@@ -1,0 +1,130 @@
+"""The request journal: bounded, newest first, filterable, clearable, and never holding a whole key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+from openapi_schema_validator import OAS30Validator
+from starlette.testclient import TestClient
+
+from contract_tests.envelope import assert_error, assert_validation_error
+from mockserver.settings import PROJECT_ROOT
+from tests.conftest import ADMIN, SEED_ACTIVITY
+from tests.declared import resolved
+
+ADMIN_SPEC = yaml.safe_load((PROJECT_ROOT / "admin-openapi.yaml").read_text())
+JOURNAL_SCHEMA = resolved(ADMIN_SPEC["components"]["schemas"]["Journal"], ADMIN_SPEC)
+JOURNAL = "/__admin/requests"
+ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items"
+
+
+def journal(client: TestClient, **filters: object) -> list[dict[str, Any]]:
+    """The journal's entries, after checking the answer against admin-openapi.yaml."""
+    response = client.get(JOURNAL, params=filters)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.text
+    body = response.json()
+    problems = list(OAS30Validator(JOURNAL_SCHEMA, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body))
+    assert not problems, problems[0].message
+    assert body["count"] == len(body["entries"])
+    return body["entries"]  # type: ignore[no-any-return]
+
+
+def test_the_journal_is_off_by_default(client: TestClient) -> None:
+    assert_error(client.get(JOURNAL), 404, "NOT_FOUND")
+
+
+def test_each_request_is_recorded_with_what_the_client_sent(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    client.get(ITEMS + "?pageSize=100&page=2&page=3", headers={**ADMIN, "Prefer": "delay=5"})
+    [entry] = journal(client)
+    assert entry["method"] == "GET" and entry["path"] == ITEMS and entry["status"] == 200
+    assert entry["query"] == {"pageSize": ["100"], "page": ["2", "3"]}
+    assert entry["keyPrefix"] == "jim_ak_sandb"
+    assert entry["prefer"] == "delay=5"
+    assert entry["clientIp"] == "testclient"
+    assert entry["durationMs"] >= 0
+    assert entry["time"].endswith("Z")
+
+
+def test_entries_come_newest_first_and_the_oldest_are_dropped(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=5, access_log=False)
+    for page in range(1, 9):
+        client.get(ITEMS, params={"page": page}, headers=ADMIN)
+    entries = journal(client)
+    assert [e["query"]["page"] for e in entries] == [["8"], ["7"], ["6"], ["5"], ["4"]]
+    assert client.get(JOURNAL).json()["capacity"] == 5
+
+
+def test_keys_appear_only_as_their_first_12_characters(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    real_looking = "jim_ak_" + "0123456789abcdef" * 4
+    short = "jim_ak_x"
+    for key in (real_looking, "jim_ak_sandbox_admin", short):
+        client.get(ITEMS, headers={"X-Api-Key": key})
+    client.get(ITEMS)
+    text = client.get(JOURNAL).text
+    for key in (real_looking, "jim_ak_sandbox_admin", short):
+        assert key not in text
+    assert [e["keyPrefix"] for e in journal(client)] == [None, "jim_", "jim_ak_sandb", "jim_ak_01234"]
+
+
+def test_filter_by_path_prefix_and_status(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=20, access_log=False)
+    client.get(ITEMS, headers=ADMIN)
+    client.get(ITEMS)
+    client.get("/api/v1/health")
+    client.get("/api/v1/nothing")
+    assert [e["path"] for e in journal(client, path="/api/v1/activities")] == [ITEMS, ITEMS]
+    assert [e["status"] for e in journal(client, status=401)] == [401]
+    assert [e["path"] for e in journal(client, path="/api/v1/", status=200)] == ["/api/v1/health", ITEMS]
+    assert journal(client, path="/nowhere") == []
+
+
+@pytest.mark.parametrize("status", ["abc", "42", "4290", "+429", "\u0664\u0662\u0669"])
+def test_a_status_filter_that_is_not_a_status_is_a_validation_error(
+    make_client: Callable[..., TestClient], status: str
+) -> None:
+    client = make_client(journal_size=5, access_log=False)
+    assert_validation_error(client.get(JOURNAL, params={"status": status}), "status")
+
+
+def test_delete_empties_the_journal(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=5, access_log=False)
+    client.get(ITEMS, headers=ADMIN)
+    response = client.delete(JOURNAL)
+    assert response.status_code == 204 and response.content == b""
+    assert journal(client) == []
+
+
+def test_admin_routes_are_not_recorded_and_other_methods_are_405(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=5, access_log=False)
+    client.get(JOURNAL)
+    refused = client.post(JOURNAL)
+    assert_error(refused, 405, "METHOD_NOT_ALLOWED")
+    assert refused.headers["allow"] == "GET, HEAD, DELETE"
+    assert journal(client) == []
+
+
+def test_the_recorded_duration_includes_a_requested_delay(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=5, prefer=True, access_log=False)
+    client.get(ITEMS, headers={**ADMIN, "Prefer": "delay=250"})
+    [entry] = journal(client, status=200)
+    assert entry["durationMs"] >= 250
+
+
+def test_refused_and_faulted_requests_are_recorded_with_their_status(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=5, prefer=True, rate_limit=True, rate_limit_per_key=1, access_log=False)
+    client.get(ITEMS, headers={**ADMIN, "Prefer": "code=503"})
+    client.get(ITEMS, headers=ADMIN)
+    client.head(ITEMS, headers=ADMIN)
+    assert [(e["method"], e["status"]) for e in journal(client)] == [("HEAD", 429), ("GET", 429), ("GET", 503)]
+
+
+def test_a_full_journal_keeps_exactly_its_capacity(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=100, access_log=False)
+    for _ in range(150):
+        client.get("/api/v1/health")
+    assert len(journal(client)) == 100
