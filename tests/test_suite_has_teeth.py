@@ -49,7 +49,9 @@ class Verdict:
 
     @property
     def caught(self) -> bool:
-        return self.exit_code == pytest.ExitCode.TESTS_FAILED and bool(self.failed) and not self.errors
+        """Failed on checks: assertions or Schemathesis check failures, and no crash anywhere."""
+        checks = any(kind.startswith("AssertionError") or "Failure" in kind for kind in self.kinds)
+        return self.exit_code == pytest.ExitCode.TESTS_FAILED and checks and not self.errors
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(mutant, failing test, count) lines of the report: the first few failing tests, one a line."""
@@ -101,7 +103,14 @@ def judge(mutant: str, tmp: Path) -> Verdict:
             for failure in case.findall("failure"):
                 verdict.failed.append(node_id(case))
                 verdict.kinds[(failure.get("message") or "?").split("\n", 1)[0].split(":", 1)[0][:40]] += 1
-            verdict.errors += [node_id(case)] * len(case.findall("error"))
+            for error in case.findall("error"):
+                if "AssertionError" in (error.get("message") or "") + (error.text or ""):
+                    # A check that lives in a fixture (a shared walk of every page, say) fails at setup:
+                    # still a check failing, not a crash.
+                    verdict.failed.append(node_id(case))
+                    verdict.kinds["AssertionError (in a fixture)"] += 1
+                else:
+                    verdict.errors.append(node_id(case))
     return verdict
 
 
