@@ -64,4 +64,9 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if not values.get("api_key"):
         raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        try:
+            client.get("/api/v1/health")
+        except httpx.TransportError as exc:
+            # Not a broken rule: the suite could not run. Exit status 3, not 1.
+            pytest.exit(f"cannot reach {base_url}: {exc}", returncode=3)
         yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, **values)

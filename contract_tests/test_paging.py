@@ -105,6 +105,13 @@ def test_depth_ceiling_allows_exactly_one_million_rows_skipped(target: Target, p
     assert "1,000,000" in body["message"], body["message"]
 
 
+def test_depth_ceiling_is_reported_with_other_bad_parameters(target: Target) -> None:
+    response = target.get("/api/v1/activities/not-a-guid/items?page=10002&pageSize=100", key=target.api_key)
+    body = assert_validation_error(response, "id", "page")
+    assert body["message"] == "One or more validation errors occurred."
+    assert "10,001" in body["validationErrors"]["page"][0]
+
+
 def test_depth_ceiling_applies_to_any_activity(target: Target) -> None:
     response = target.items(target.need("run_profile_id"), page=10_002, pageSize=100)
     body = assert_validation_error(response, "page")

@@ -7,16 +7,21 @@ from pathlib import Path
 import pytest
 import schemathesis
 from schemathesis import Case
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from contract_tests.target import Target
 
-SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi.yaml"
+CONFIG = ROOT / "schemathesis.toml"
+"""Loaded by path, not discovered from the working directory, so the seed and the depth-ceiling
+note hold wherever pytest runs from."""
 
 
 @pytest.fixture(scope="session")
 def contract_schema(target: Target) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_path(SPEC)
+    schema = schemathesis.openapi.from_path(SPEC, config=SchemathesisConfig.from_path(CONFIG))
     if target.app is not None:
         schema.app = target.app
     return schema

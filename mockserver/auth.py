@@ -47,21 +47,33 @@ class KeyStore:
         return key
 
 
+def key_prefix(secret: str | None) -> str | None:
+    """At most the first 12 characters of a key, and never all of a short one (real keys are 71 characters)."""
+    if secret is None:
+        return None
+    return secret[:KEY_PREFIX_SHOWN] if len(secret) > KEY_PREFIX_SHOWN else secret[: len(secret) // 2]
+
+
 def shown(secret: str | None) -> str:
     """The part of a key that may be logged."""
-    if not secret:
-        return "-"
-    return secret[:KEY_PREFIX_SHOWN] + ("…" if len(secret) > KEY_PREFIX_SHOWN else "")
+    return f"{key_prefix(secret)}…" if secret else "-"
 
 
 def header_value(scope: Scope, name: bytes) -> str | None:
-    """The first value of a header (ASGI servers lower-case header names)."""
+    """The first value of a header (ASGI servers lower-case header names), without surrounding blanks."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     for key, value in headers:
         if key == name:
-            decoded: str = value.decode("latin-1")
+            decoded: str = value.decode("latin-1").strip(" \t")
             return decoded
     return None
+
+
+def credential(scope: Scope, name: bytes) -> str | None:
+    """The API key sent, or None when there is none or several that disagree (no "first one wins" guessing)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
+    return values.pop() if len(values) == 1 else None
 
 
 def security_handler(keys: KeyStore) -> type[ApiKeySecurityHandler]:
@@ -72,7 +84,7 @@ def security_handler(keys: KeyStore) -> type[ApiKeySecurityHandler]:
             header = security_scheme["name"].lower().encode("latin-1")
 
             async def verify(request: Any) -> dict[str, Any]:
-                secret = header_value(request.scope, header)
+                secret = credential(request.scope, header)
                 key = keys.authenticate(secret) if secret else None
                 if key is None:
                     raise errors.unauthorised()

@@ -17,6 +17,7 @@ from mockserver.app import create_app, freeze_startup_objects
 from mockserver.settings import Settings
 from mockserver.shared_state import SharedStateError
 from mockserver.store import FixtureError
+from mockserver.wire import PROTOCOL
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
@@ -205,6 +206,9 @@ def serve(**flags: Any) -> None:
         "log_config": log_config(settings.log_level),
         "access_log": False,
         "log_level": settings.log_level,
+        # No WebSocket routes: an Upgrade header is an ordinary request, not uvicorn's bare 403.
+        "ws": "none",
+        "http": PROTOCOL,
     }
     if settings.workers == 1:
         freeze_startup_objects()

@@ -56,15 +56,15 @@ INIT_JS = f"""window.ui = SwaggerUIBundle({{
 """
 
 
-def read_only(handler: Callable[[Any, Request], Awaitable[Response]]) -> Callable[[Any, Request], Awaitable[Response]]:
+def read_only(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
     """GET and HEAD only, answered with our 405: these routes sit behind the API's catch-all mount, so
     Starlette's own method check would fall through to a 404."""
 
     @functools.wraps(handler)
-    async def checked(self: Any, request: Request) -> Response:
+    async def checked(self: Any, request: Request, *args: Any) -> Response:
         if request.method not in ("GET", "HEAD"):
             raise errors.method_not_allowed(request.method, "GET, HEAD")
-        return await handler(self, request)
+        return await handler(self, request, *args)
 
     return checked
 
@@ -81,11 +81,14 @@ class Docs:
     async def page(self, request: Request) -> Response:
         return HTMLResponse(PAGE)
 
-    @read_only
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
+        if name != "init.js" and name not in SERVED_ASSETS:
+            raise errors.path_not_found(request.url.path)  # before the method check: nothing is there
+        return await self._asset(request, name)
+
+    @read_only
+    async def _asset(self, request: Request, name: str) -> Response:
         if name == "init.js":
             return Response(INIT_JS, media_type="text/javascript")
-        if name not in SERVED_ASSETS:
-            raise errors.path_not_found(request.url.path)
         return FileResponse(ASSETS / name)

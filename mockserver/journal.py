@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.auth import KEY_PREFIX_SHOWN, header_value
+from mockserver.auth import header_value, key_prefix
 from mockserver.shared_state import KEY_PREFIX
 
 logger = logging.getLogger("mockserver.journal")
@@ -31,13 +31,6 @@ ADMIN_PREFIX = "/__admin/"
 REQUESTS_PATH = "/__admin/requests"
 Entry = dict[str, Any]
 """What is stored per request: raw values (epoch seconds, the query string), formatted only when read."""
-
-
-def key_prefix(secret: str | None) -> str | None:
-    """At most the first 12 characters of a key, and never all of a short one (real keys are 71 characters)."""
-    if secret is None:
-        return None
-    return secret[:KEY_PREFIX_SHOWN] if len(secret) > KEY_PREFIX_SHOWN else secret[: len(secret) // 2]
 
 
 class Journal(Protocol):

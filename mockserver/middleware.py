@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +49,14 @@ class HeadWithoutBody:
         await self.app(scope, receive, send_headers_only)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Control characters as \\xNN, so a decoded %0A in a URL cannot start a forged log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 class AccessLog:
     """One line per request: method, path, status, duration, and at most the first 12 characters of the key."""
 
@@ -71,7 +80,7 @@ class AccessLog:
             await self.app(scope, receive, record_status)
         finally:
             query = scope.get("query_string", b"")
-            target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+            target = printable(scope["path"] + ("?" + query.decode("latin-1") if query else ""))
             access_logger.info(
                 "%s %s %d %.1fms key=%s",
                 scope["method"],

@@ -26,9 +26,14 @@ def parse_int32(raw: str) -> int | None:
     return value if INT32_MIN <= value <= INT32_MAX else None
 
 
+def quoted(raw: str, limit: int = 100) -> str:
+    """A client's value as error messages echo it: at most `limit` characters, so a huge value stays small."""
+    return raw if len(raw) <= limit else raw[:limit] + "…"
+
+
 def not_an_int32(name: str, raw: str) -> str:
     return (
-        f"The value '{raw}' is not a valid integer for {name}: "
+        f"The value '{quoted(raw)}' is not a valid integer for {name}: "
         f"use an optional '-' and digits, from {INT32_MIN} to {INT32_MAX}."
     )
 

@@ -35,7 +35,9 @@ def first_values(query_string: bytes) -> dict[str, str]:
 
 
 def not_a_guid(name: str, raw: str) -> str:
-    return f"The value '{raw}' is not a valid GUID for {name}: use the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx."
+    form = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+    form = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+    return f"The value '{paging.quoted(raw)}' is not a valid GUID for {name}: use the form {form}."
 
 
 class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -79,19 +81,23 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
             if problem:
                 problems.setdefault(name, []).append(problem)
             parsed[name] = value
-        if not problems and "page" in parsed and "pageSize" in parsed:
+        depth = None
+        if "page" in parsed and "pageSize" in parsed and "page" not in problems and "pageSize" not in problems:
             parsed["page"] = paging.effective_page(parsed["page"])
             parsed["pageSize"] = paging.effective_page_size(parsed["pageSize"])
             depth = paging.depth_error(parsed["page"], parsed["pageSize"])
             if depth:
-                raise errors.validation_error({"page": [depth]}, message=depth)
+                problems["page"] = [depth]
         if problems:
+            # Reported with every other problem; its own message leads only when it is the one problem.
+            if depth and len(problems) == 1:
+                raise errors.validation_error(problems, message=depth)
             raise errors.validation_error(problems)
         scope.setdefault("extensions", {})[SCOPE_KEY] = parsed
 
 
 def not_allowed(name: str, raw: str, allowed: list[Any]) -> str:
-    return f"The value '{raw}' is not valid for {name}: use one of {', '.join(str(a) for a in allowed)}."
+    return f"The value '{paging.quoted(raw)}' is not valid for {name}: use one of {', '.join(str(a) for a in allowed)}."
 
 
 def check_value(name: str, raw: str, schema: dict[str, Any]) -> tuple[Any, str | None]:

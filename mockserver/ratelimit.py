@@ -20,7 +20,7 @@ from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimite
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.auth import KeyStore, header_value
+from mockserver.auth import KeyStore, credential
 from mockserver.operations import routed_operation
 
 
@@ -48,7 +48,7 @@ class Limiter:
     async def check(self, scope: Scope) -> None:
         """Count the request, or raise 429 with Retry-After. The key is only looked up by digest here:
         an unknown, disabled or expired key is simply not authenticated, and answers nothing about itself."""
-        secret = header_value(scope, self.key_header)
+        secret = credential(scope, self.key_header)
         key = self.keys.authenticate(secret) if secret else None
         if key is not None and key.rate_limit_exempt:
             return

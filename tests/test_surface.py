@@ -149,3 +149,20 @@ def test_access_log_has_one_line_per_request_and_no_full_key(
     assert re.fullmatch(expected, lines[0])
     assert " 403 " in lines[1]
     assert not [line for line in lines if "jim_ak_sandbox_" in line]
+
+
+def test_access_log_escapes_control_characters_and_hides_short_keys(
+    make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(access_log=True)
+    with caplog.at_level(logging.INFO, logger="mockserver.access"):
+        client.get("/api/v1/nothing%0AFORGED%20LINE", headers={"X-Api-Key": "hunter2pass"})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
+    assert "\n" not in line and "\\x0aFORGED LINE" in line
+    assert "hunter2pass" not in line
+
+
+def test_conflicting_keys_are_no_key(client: TestClient) -> None:
+    headers = [("X-Api-Key", "jim_ak_sandbox_reader"), ("X-Api-Key", "jim_ak_sandbox_admin")]
+    response = client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items", headers=headers)
+    assert response.status_code == 401
