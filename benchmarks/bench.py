@@ -53,7 +53,7 @@ HOT_TARGET = f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize={PAGE_SIZE}"
 
 # Default settings, access log included: its lines go to the server's log file, as they would to a terminal.
 SERVE_FLAGS = ("--host", servers.HOST, "--port", "{port}")
-"""Both servers' flags: loopback, the port filled in at start, warnings only, no access log."""
+"""Both servers' flags: loopback and the port filled in at start; everything else at its default."""
 
 WALK_SEED = 20260405
 QUICK_PAGES = 1_000
@@ -167,7 +167,7 @@ class Bench:
     def ours(
         self, name: str = "ours", fixtures: Path | None = None, workers: int | None = None, pinned: bool = True
     ) -> servers.ServerSpec:
-        """`mockserver serve` with its defaults apart from address, quiet logs and the options asked for."""
+        """`mockserver serve` with its defaults apart from the address and the options asked for."""
         argv = [str(self.mockserver), "serve", *SERVE_FLAGS]
         if fixtures is not None:
             argv += ["--fixtures", str(fixtures)]

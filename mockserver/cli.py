@@ -62,8 +62,9 @@ def build_app(settings: Settings) -> Any:
 def main() -> None:
     """A sandbox of JIM's Activities API, kept to openapi.yaml over deterministic fixtures.
 
-    Every option can also be set in the environment as MOCKSERVER_<OPTION> (for example
-    MOCKSERVER_PORT=9000); a flag on the command line wins.
+    Every option can also be set in the environment as MOCKSERVER_ and the setting's name (for
+    example MOCKSERVER_PORT=9000; --fixtures is MOCKSERVER_FIXTURES_DIR); a flag on the command
+    line wins.
     """
 
 
