@@ -165,10 +165,15 @@ class Bench:
         return loadgen.run_wrk(command, duration_s)
 
     def ours(
-        self, name: str = "ours", fixtures: Path | None = None, workers: int | None = None, pinned: bool = True
+        self,
+        name: str = "ours",
+        fixtures: Path | None = None,
+        workers: int | None = None,
+        pinned: bool = True,
+        extra: Sequence[str] = (),
     ) -> servers.ServerSpec:
         """`mockserver serve` with its defaults apart from the address and the options asked for."""
-        argv = [str(self.mockserver), "serve", *SERVE_FLAGS]
+        argv = [str(self.mockserver), "serve", *SERVE_FLAGS, *extra]
         if fixtures is not None:
             argv += ["--fixtures", str(fixtures)]
         if workers is not None:
@@ -316,15 +321,21 @@ def cold_walk(bench: Bench, bodies: Mapping[str, bytes], walk: Sequence[str]) ->
     stored = {target: bodies[target] for target in walk}
     bodies_file = write_bodies(bench.workdir / "walk-bodies.json", stored)
     ours_row = report.Row("cold walk", "ours", options.connections)
+    # The default writes an access-log line per request; this row shows what that line costs.
+    quiet_row = report.Row("cold walk", "ours, no log", options.connections)
     ceiling_row = report.Row("cold walk", "ceiling", options.connections)
     with servers.running(bench.ceiling(bodies_file, walk[0]), bench.workdir) as ceiling:
         bench.problems += mismatches(ceiling, sample(stored, walk))
         bench.warm_up(ceiling, targets)
         for run in range(options.runs):
             ours_row.runs.append(fresh_cold_run(bench, targets, warm, sample(stored, walk), ours_row))
+            quiet_row.runs.append(
+                fresh_cold_run(bench, targets, warm, sample(stored, walk), quiet_row, ("--no-access-log",))
+            )
             ceiling_row.runs.append(bench.load(ceiling, targets, options.connections))
             progress(
                 f"cold run {run + 1}/{options.runs}: ours {ours_row.runs[-1].rps:,.0f} req/s, "
+                f"without the access log {quiet_row.runs[-1].rps:,.0f} req/s, "
                 f"ceiling {ceiling_row.runs[-1].rps:,.0f} req/s"
             )
         ceiling_row.rss_mb = ceiling.peak_rss_mb()
@@ -338,14 +349,15 @@ def cold_walk(bench: Bench, bodies: Mapping[str, bytes], walk: Sequence[str]) ->
             f"than the walk has pages ({len(walk):,}): some pages were served twice"
         )
     ours_row.ratio = ratio(ours_row.rps, ceiling_row.rps)
-    return [ours_row, ceiling_row]
+    quiet_row.ratio = ratio(quiet_row.rps, ceiling_row.rps)
+    return [ours_row, quiet_row, ceiling_row]
 
 
 def fresh_cold_run(
-    bench: Bench, targets: Path, warm: Path, check: Mapping[str, bytes], row: report.Row
+    bench: Bench, targets: Path, warm: Path, check: Mapping[str, bytes], row: report.Row, extra: Sequence[str] = ()
 ) -> loadgen.WrkRun:
     """Start ours, warm it on pages outside the walk, walk once, then check a few bodies and note its peak RSS."""
-    with servers.running(bench.ours(), bench.workdir) as ours:
+    with servers.running(bench.ours(extra=extra), bench.workdir) as ours:
         bench.warm_up(ours, warm)
         result = bench.load(ours, targets, bench.options.connections)
         bench.problems += mismatches(ours, check)

@@ -156,7 +156,7 @@ def machine(command: str, wrk: str, pinning: str) -> Machine:
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("scenario", -22),
-    ("server", -9),
+    ("server", -13),
     ("conns", 5),
     ("req/s", 9),
     ("spread", 7),
