@@ -34,6 +34,19 @@ DETAIL_KEYS = HEADER_KEYS | {
 UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
+def empty_first_page(page_size: int) -> dict[str, Any]:
+    """The whole answer for page 1 of a collection with nothing in it."""
+    return {
+        "items": [],
+        "totalCount": 0,
+        "page": 1,
+        "pageSize": page_size,
+        "totalPages": 0,
+        "hasNextPage": False,
+        "hasPreviousPage": False,
+    }
+
+
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """The response is `status` with the JIM envelope carrying `code`, all five keys present."""
     assert response.status_code == status, (

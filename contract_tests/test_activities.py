@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from contract_tests.envelope import DETAIL_KEYS, assert_error, assert_page_laws, assert_validation_error
+from contract_tests.envelope import (
+    DETAIL_KEYS,
+    assert_error,
+    assert_page_laws,
+    assert_validation_error,
+    empty_first_page,
+)
 from contract_tests.target import ACTIVITIES_URL, MISSING_ID, Target
 
 STATS_ONLY_FOR_RUN_PROFILES = "Execution statistics are only available for Run Profile activities."
@@ -113,15 +119,7 @@ def test_children_are_the_activities_naming_the_parent_in_creation_order(target:
 def test_an_activity_without_children_has_an_empty_page(target: Target) -> None:
     response = target.admin(target.activity_url(target.need("run_profile_id"), "children"), page=1, pageSize=10)
     assert response.status_code == 200
-    assert response.json() == {
-        "items": [],
-        "totalCount": 0,
-        "page": 1,
-        "pageSize": 10,
-        "totalPages": 0,
-        "hasNextPage": False,
-        "hasPreviousPage": False,
-    }
+    assert response.json() == empty_first_page(10)
 
 
 def test_the_list_holds_top_level_activities_only(target: Target) -> None:

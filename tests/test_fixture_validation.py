@@ -38,6 +38,14 @@ def load(fixtures: Path) -> None:
     load_store(fixtures, load_spec(PROJECT_ROOT / "openapi.yaml"), seed=0)
 
 
+def load_failure(fixtures: Path, file: str, change: Callable[[Any], None]) -> str:
+    """Edit one fixture file, load, and return the start-up error's message."""
+    edit(fixtures / file, change)
+    with pytest.raises(FixtureError) as raised:
+        load(fixtures)
+    return str(raised.value)
+
+
 def test_shipped_fixtures_are_valid() -> None:
     store = load_store(FIXTURES, load_spec(PROJECT_ROOT / "openapi.yaml"), seed=0)
     assert len(store.activities) >= 4 and len(store.keys) == 5
@@ -75,11 +83,8 @@ def test_shipped_fixtures_are_valid() -> None:
 def test_bad_record_names_file_record_and_field(
     fixtures: Path, file: str, change: Callable[[Any], None], expected: list[str]
 ) -> None:
-    edit(fixtures / file, change)
-    with pytest.raises(FixtureError) as raised:
-        load(fixtures)
-    message = str(raised.value)
-    assert str(fixtures / file).split("/")[-1] in message or "missing.json" in message
+    message = load_failure(fixtures, file, change)
+    assert file.split("/")[-1] in message or "missing.json" in message, message
     for fragment in expected:
         assert fragment in message, message
 
@@ -199,10 +204,7 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
 def test_a_fixture_that_disagrees_with_the_world_names_file_record_and_field(
     fixtures: Path, file: str, change: Callable[[Any], None], expected: list[str]
 ) -> None:
-    edit(fixtures / file, change)
-    with pytest.raises(FixtureError) as raised:
-        load(fixtures)
-    message = str(raised.value)
+    message = load_failure(fixtures, file, change)
     assert file.split("/")[-1] in message, message
     for fragment in expected:
         assert fragment in message, message
