@@ -209,6 +209,9 @@ def serve(**flags: Any) -> None:
         "log_level": settings.log_level,
         # No WebSocket routes: an Upgrade header is an ordinary request, not uvicorn's bare 403.
         "ws": "none",
+        # The client address is the socket's: a local client cannot dodge the per-IP rate limit, or
+        # write another address into the journal, with an X-Forwarded-For header.
+        "proxy_headers": False,
         "http": PROTOCOL,
     }
     if settings.workers == 1:

@@ -22,7 +22,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.auth import header_value, key_prefix
+from mockserver.auth import credential, key_prefix
+from mockserver.paging import quoted
+from mockserver.params import first_values
 from mockserver.shared_state import KEY_PREFIX
 
 logger = logging.getLogger("mockserver.journal")
@@ -129,17 +131,29 @@ class JournalMiddleware:
 
     def entry(self, scope: Scope, status: int, started_at: float, seconds: float) -> Entry:
         client = scope.get("client")
+        # Every text a client controls is capped, so N entries stay N small entries whatever is sent.
+        raw_path = scope.get("raw_path") or scope["path"].encode("latin-1", "replace")
+        prefer = ", ".join(v.decode("latin-1") for k, v in scope["headers"] if k == b"prefer") or None
         return {
             "time": started_at,
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope.get("query_string", b"").decode("latin-1"),
+            "method": scope["method"][:FIELD_LIMIT],
+            "path": capped(raw_path.decode("latin-1")),
+            "query": capped(scope.get("query_string", b"").decode("latin-1")),
             "status": status,
             "durationMs": round(seconds * 1000, 1),
-            "keyPrefix": key_prefix(header_value(scope, self.key_header)),
-            "prefer": header_value(scope, b"prefer"),
+            # As authentication saw it: several different keys are no key.
+            "keyPrefix": key_prefix(credential(scope, self.key_header)),
+            "prefer": capped(prefer) if prefer is not None else None,
             "clientIp": client[0] if client else None,
         }
+
+
+FIELD_LIMIT = 2048
+"""Characters kept of a recorded path, query or Prefer header."""
+
+
+def capped(text: str) -> str:
+    return text if len(text) <= FIELD_LIMIT else text[:FIELD_LIMIT] + "…"
 
 
 def presented(entry: Entry) -> Entry:
@@ -154,7 +168,7 @@ def presented(entry: Entry) -> Entry:
 class JournalRoutes:
     """GET /__admin/requests (filter by `path` prefix and `status`) and DELETE /__admin/requests."""
 
-    METHODS = ("GET", "DELETE", "POST", "PUT", "PATCH", "OPTIONS")
+    METHODS = ("GET", "HEAD", "DELETE", "POST", "PUT", "PATCH", "OPTIONS", "TRACE", "CONNECT")
     """Every method is routed here, so the ones not served get a 405 with Allow, as on the API."""
 
     def __init__(self, journal: Journal) -> None:
@@ -168,12 +182,15 @@ class JournalRoutes:
         raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
 
     async def list(self, request: Request) -> Response:
-        path = request.query_params.get("path")
-        status_filter = request.query_params.get("status")
+        query = first_values(request.scope.get("query_string", b""))  # the first value counts, as on the API
+        path = query.get("path")
+        status_filter = query.get("status")
         status = None
         if status_filter is not None:
             if not (status_filter.isascii() and status_filter.isdigit() and len(status_filter) == 3):
-                message = f"The value '{status_filter}' is not an HTTP status: use three digits, for example 429."
+                message = (
+                    f"The value '{quoted(status_filter)}' is not an HTTP status: use three digits, for example 429."
+                )
                 raise errors.validation_error({"status": [message]})
             status = int(status_filter)
         entries = [

@@ -128,3 +128,38 @@ def test_a_full_journal_keeps_exactly_its_capacity(make_client: Callable[..., Te
     for _ in range(150):
         client.get("/api/v1/health")
     assert len(journal(client)) == 100
+
+
+def test_entries_stay_small_whatever_the_client_sends(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    client.get("/api/v1/health", params={"q": "x" * 10_000}, headers={"Prefer": "y" * 100_000})
+    [entry] = journal(client)
+    assert len(entry["prefer"]) <= 2049
+    assert sum(len(v) for values in entry["query"].values() for v in values) <= 2049
+
+
+def test_entries_record_every_prefer_header_and_the_key_as_authentication_saw_it(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    two_prefers = [*ADMIN.items(), ("Prefer", "delay=1"), ("Prefer", "delay=2")]
+    client.get(ITEMS, headers=two_prefers)
+    client.get(ITEMS, headers=[("X-Api-Key", "jim_ak_sandbox_admin"), ("X-Api-Key", "jim_ak_sandbox_reader")])
+    conflicting, prefers = journal(client)
+    assert prefers["prefer"] == "delay=1, delay=2"
+    assert conflicting["status"] == 401 and conflicting["keyPrefix"] is None
+
+
+@pytest.mark.parametrize("method", ["POST", "TRACE", "PATCH"])
+def test_other_methods_on_the_journal_are_405(make_client: Callable[..., TestClient], method: str) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    response = client.request(method, JOURNAL)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET, HEAD, DELETE"
+
+
+def test_a_repeated_filter_takes_its_first_value(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=10, access_log=False)
+    client.get(ITEMS, headers=ADMIN)
+    assert_validation_error(client.get(JOURNAL + "?status=abc&status=200"), "status")
+    assert len(journal(client, status=200)) == 1
