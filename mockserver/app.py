@@ -119,7 +119,8 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
         app.add_error_handler(status, errors.render)
 
     reference = docs.Docs(spec)
-    # Every method reaches the docs handlers, which answer all but GET and HEAD with our 405.
+    # Every method reaches the docs and journal handlers, which answer those they do not serve with
+    # our 405 (these routes sit behind the API's catch-all mount, so Starlette's check would 404).
     every = docs.EVERY_METHOD
     app.add_url_rule(docs.SPEC_PATH, "openapi", reference.spec, methods=every)
     app.add_url_rule(docs.REFERENCE_PATH, "reference", reference.page, methods=every)
@@ -127,7 +128,7 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     if journal is not None:
         # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
         routes = JournalRoutes(journal)
-        app.add_url_rule(REQUESTS_PATH, "journal", routes.dispatch, methods=list(routes.METHODS))
+        app.add_url_rule(REQUESTS_PATH, "journal", routes.dispatch, methods=every)
     return app
 
 

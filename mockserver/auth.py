@@ -69,6 +69,12 @@ def header_value(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def all_values(scope: Scope, name: bytes) -> str:
+    """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    return ", ".join(value.decode("latin-1") for key, value in headers if key == name)
+
+
 def credential(scope: Scope, name: bytes) -> str | None:
     """The API key sent, or None when there is none or several that disagree (no "first one wins" guessing)."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]

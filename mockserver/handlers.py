@@ -25,10 +25,13 @@ def json_response(body: bytes) -> Response:
     return Response(content=body, media_type=JSON)
 
 
-def page_response(rows: Sequence[bytes], window: Window) -> Response:
-    """The paged envelope around pre-serialised rows; `rows` holds exactly the window's rows."""
-    page = orjson.Fragment(b"[" + b",".join(rows) + b"]")
-    return json_response(orjson.dumps({"items": page, **window.envelope_fields()}))
+def json_array(rows: Sequence[bytes]) -> bytes:
+    return b"[" + b",".join(rows) + b"]"
+
+
+def page_response(page: bytes, window: Window) -> Response:
+    """The paged envelope around the window's rows, already a JSON array."""
+    return json_response(orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()}))
 
 
 class Handlers:
@@ -50,7 +53,7 @@ class Handlers:
         params = scope["extensions"][SCOPE_KEY]
         matches = self.store.listing.top_level(params["sortBy"], params["sortDirection"], params["search"])
         window = Window(params["page"], params["pageSize"], len(matches))
-        return page_response([a.header_json for a in matches[window.start : window.stop]], window)
+        return page_response(json_array([a.header_json for a in matches[window.start : window.stop]]), window)
 
     async def get_activity(self, scope: Scope) -> Response:
         return json_response(self.existing(scope["extensions"][SCOPE_KEY]).detail_json)
@@ -66,7 +69,8 @@ class Handlers:
         children = self.existing(params).children
         window = Window(params["page"], params["pageSize"], len(children))
         activities = self.store.activities
-        return page_response([activities[c].header_json for c in children[window.start : window.stop]], window)
+        rows = [activities[c].header_json for c in children[window.start : window.stop]]
+        return page_response(json_array(rows), window)
 
     async def list_execution_items(self, scope: Scope) -> Response:
         # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
@@ -75,9 +79,9 @@ class Handlers:
         if not activity.is_run_profile:
             raise errors.not_run_profile()
         items = activity.items
-        window = Window(params["page"], params["pageSize"], items.count if items else 0)
+        window = Window(params["page"], params["pageSize"], activity.item_count)
         page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
-        return json_response(orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()}))
+        return page_response(page, window)
 
     async def get_health(self, scope: Scope) -> Response:
         return json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))

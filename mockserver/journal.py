@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.auth import credential, key_prefix
+from mockserver.auth import all_values, credential, key_prefix
 from mockserver.paging import quoted
 from mockserver.params import first_values
 from mockserver.shared_state import KEY_PREFIX
@@ -133,27 +133,23 @@ class JournalMiddleware:
         client = scope.get("client")
         # Every text a client controls is capped, so N entries stay N small entries whatever is sent.
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1", "replace")
-        prefer = ", ".join(v.decode("latin-1") for k, v in scope["headers"] if k == b"prefer") or None
+        prefer = all_values(scope, b"prefer") or None
         return {
             "time": started_at,
             "method": scope["method"][:FIELD_LIMIT],
-            "path": capped(raw_path.decode("latin-1")),
-            "query": capped(scope.get("query_string", b"").decode("latin-1")),
+            "path": quoted(raw_path.decode("latin-1"), FIELD_LIMIT),
+            "query": quoted(scope.get("query_string", b"").decode("latin-1"), FIELD_LIMIT),
             "status": status,
             "durationMs": round(seconds * 1000, 1),
             # As authentication saw it: several different keys are no key.
             "keyPrefix": key_prefix(credential(scope, self.key_header)),
-            "prefer": capped(prefer) if prefer is not None else None,
+            "prefer": quoted(prefer, FIELD_LIMIT) if prefer is not None else None,
             "clientIp": client[0] if client else None,
         }
 
 
 FIELD_LIMIT = 2048
 """Characters kept of a recorded path, query or Prefer header."""
-
-
-def capped(text: str) -> str:
-    return text if len(text) <= FIELD_LIMIT else text[:FIELD_LIMIT] + "…"
 
 
 def presented(entry: Entry) -> Entry:
@@ -167,9 +163,6 @@ def presented(entry: Entry) -> Entry:
 
 class JournalRoutes:
     """GET /__admin/requests (filter by `path` prefix and `status`) and DELETE /__admin/requests."""
-
-    METHODS = ("GET", "HEAD", "DELETE", "POST", "PUT", "PATCH", "OPTIONS", "TRACE", "CONNECT")
-    """Every method is routed here, so the ones not served get a 405 with Allow, as on the API."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal

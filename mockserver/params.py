@@ -17,6 +17,7 @@ from connexion.validators import ParameterValidator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors, paging
+from mockserver.auth import all_values
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SCOPE_KEY = "mockserver.params"
@@ -76,7 +77,7 @@ class ContractParameterValidator(ParameterValidator):  # type: ignore[misc]
                     problems.setdefault(name, []).append(problem)
                 parsed[name] = value
         for name, raw_name, check in self.header_checks:
-            raw = ", ".join(v.decode("latin-1") for k, v in scope["headers"] if k == raw_name)
+            raw = all_values(scope, raw_name)
             value, problem = check(raw) if raw else (None, None)
             if problem:
                 problems.setdefault(name, []).append(problem)

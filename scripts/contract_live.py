@@ -24,14 +24,14 @@ def wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode} before answering")
+            raise RuntimeError(f"server exited with {server.returncode} before answering")
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise SystemExit(f"server did not answer {url} within {seconds:.0f} s")
+    raise RuntimeError(f"server did not answer {url} within {seconds:.0f} s")
 
 
 def main() -> int:
@@ -41,7 +41,11 @@ def main() -> int:
     command = [sys.executable, "-m", "mockserver", *serve]
     server = subprocess.Popen(command)
     try:
-        wait_until_healthy(f"{base_url}/api/v1/health", server)
+        try:
+            wait_until_healthy(f"{base_url}/api/v1/health", server)
+        except RuntimeError as exc:
+            print(f"contract_live: {exc}", file=sys.stderr)
+            return 2
         target = ["--base-url", base_url, "--sandbox-ids"]
         suite = [sys.executable, "-m", "pytest", "contract_tests", *target, *sys.argv[1:]]
         print("+", " ".join(suite), flush=True)

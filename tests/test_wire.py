@@ -6,37 +6,22 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from scripts.contract_live import free_port, wait_until_healthy
 from tests.conftest import SEED_ACTIVITY
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    )
+    serve = ["serve", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen([sys.executable, "-m", "mockserver", *serve])
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+        wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health", server)
         yield port
     finally:
         server.terminate()
