@@ -9,7 +9,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -28,26 +27,28 @@ from mockserver.handlers import Handlers
 from mockserver.journal import REQUESTS_PATH, Journal, JournalMiddleware, JournalRoutes, MemoryJournal, RedisJournal
 from mockserver.middleware import AccessLog, CanonicalPath, HeadWithoutBody
 from mockserver.operations import SandboxApp
+from mockserver.overlay import overlaid_spec
 from mockserver.params import ContractValidationMiddleware, HeaderCheck
+from mockserver.profiles import DOCUMENTED, PROFILES, Profile
 from mockserver.ratelimit import Limiter, RateLimitMiddleware
 from mockserver.settings import Settings
 from mockserver.store import Store, load_store
+from mockserver.webui import WebUiFallback
 
 
-def load_spec(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        spec = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if not isinstance(spec, dict):
-        raise ValueError(f"{path}: not an OpenAPI document")
-    return spec
+def load_spec(path: Path, profile: Profile = DOCUMENTED) -> dict[str, Any]:
+    """The spec a profile serves and keeps: the main spec with the profile's overlay applied."""
+    return overlaid_spec(path, profile.overlay)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     """Build the sandbox. Fixture errors raise store.FixtureError here, before anything listens; an
     unreachable Redis raises shared_state.SharedStateError."""
-    spec = load_spec(settings.spec_path)
-    store = store or load_store(settings.fixtures_dir, spec, settings.seed)
-    handlers = Handlers(store)
+    profile = PROFILES[settings.profile]
+    spec = load_spec(settings.spec_path, profile)
+    store = store or load_store(settings.fixtures_dir, spec, settings.seed, profile.change_types)
+    handlers = Handlers(store, empty_past_last_page=profile.empty_past_last_page)
+    render = partial(errors.render, style=profile.error_style)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
     # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process.
@@ -61,14 +62,27 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     limiter = None
     if settings.rate_limit:
         storage = shared_state.limits_storage(pool)
-        limiter = Limiter(store.keys, key_header, settings.rate_limit_per_key, settings.rate_limit_per_ip, storage)
+        limiter = Limiter(
+            store.keys,
+            key_header,
+            settings.rate_limit_per_key,
+            settings.rate_limit_per_ip,
+            storage,
+            fixed_retry_after=profile.retry_after,
+        )
     chaos = None
     if settings.fault_rate or settings.latency_range:
         chaos = faults.Chaos(settings.seed, settings.fault_rate, settings.latency_range)
     header_checks: dict[str, HeaderCheck] = {faults.PREFER: faults.parse_prefer} if settings.prefer else {}
-    validation: Any = ContractValidationMiddleware
-    if header_checks:
-        validation = partial(ContractValidationMiddleware, header_checks=header_checks)
+    validation = partial(
+        ContractValidationMiddleware,
+        header_checks=header_checks,
+        wording=profile.wording,
+        fold_query_case=profile.fold_query_case,
+    )
+    security_headers = None
+    if profile.security_headers is not None or settings.security_headers:
+        security_headers = partial(SecurityHeaders, docs_prefix=docs.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, faults.PREFER))
 
     # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
@@ -79,15 +93,17 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     middlewares: list[Any] = [
         *([partial(JournalMiddleware, journal=journal, key_header=key_header)] if journal else []),
         *([AccessLog] if settings.access_log else []),
-        *([partial(SecurityHeaders, docs_prefix=docs.REFERENCE_PATH)] if settings.security_headers else []),
+        *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
         CanonicalPath,
         HeadWithoutBody,
-        partial(ServerErrorMiddleware, handler=errors.render),
+        partial(ServerErrorMiddleware, handler=render),
         ExceptionMiddleware,
         RoutingMiddleware,
         # JIM decides 429 before authentication: between routing (to know it is an operation) and security.
         *([partial(RateLimitMiddleware, limiter=limiter)] if limiter else []),
+        # JIM routes ids as {id:guid}: in the jim profile anything else falls through to its web UI.
+        *([partial(WebUiFallback, keys=store.keys, key_header=key_header)] if profile.non_guid_id_to_web_ui else []),
         SecurityMiddleware,
         validation,
         # Forced and drawn faults come after authentication and validation, as a failing database would.
@@ -114,9 +130,9 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
 
     # Starlette looks handlers up by status code before exception class, so register both.
     for exc_class in (errors.JimError, ProblemException, HTTPException, Exception):
-        app.add_error_handler(exc_class, errors.render)
+        app.add_error_handler(exc_class, render)
     for status in errors.HANDLED_STATUSES:
-        app.add_error_handler(status, errors.render)
+        app.add_error_handler(status, render)
 
     reference = docs.Docs(spec)
     # Every method reaches the docs and journal handlers, which answer those they do not serve with

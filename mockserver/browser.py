@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -34,18 +34,19 @@ PREFLIGHT_FIELDS = {
 }
 
 
-def raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+def raw_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
     return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
 class SecurityHeaders:
     """Adds JIM's security headers to every response; the docs pages get a policy that lets Swagger UI run."""
 
-    def __init__(self, app: ASGIApp, docs_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, docs_prefix: str, headers: Mapping[str, str] | None = None) -> None:
+        """`headers`: one set for every response (a profile's), instead of ours with a policy per kind of page."""
         self.app = app
         self.docs_prefix = docs_prefix
-        self.api_headers = raw_headers({**SECURITY_HEADERS, "Content-Security-Policy": API_CSP})
-        self.docs_headers = raw_headers({**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP})
+        self.api_headers = raw_headers(dict(headers or {**SECURITY_HEADERS, "Content-Security-Policy": API_CSP}))
+        self.docs_headers = raw_headers(dict(headers or {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP}))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

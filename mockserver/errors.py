@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 import orjson
 from connexion.exceptions import ProblemException
@@ -142,16 +143,31 @@ def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
     return internal_error()
 
 
-def render(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+class ErrorStyle(Protocol):
+    """How a profile writes a catalogue error on the wire."""
+
+    def response(self, request: ConnexionRequest, error: JimError) -> ConnexionResponse: ...
+
+
+class EnvelopeStyle:
+    """The documented contract: every error is the JIM envelope, application/json."""
+
+    def response(self, request: ConnexionRequest, error: JimError) -> ConnexionResponse:
+        return ConnexionResponse(
+            status_code=error.status_code,
+            mimetype=JSON,
+            content_type=JSON,
+            body=envelope_bytes(error),
+            headers=dict(error.headers or {}),
+        )
+
+
+ENVELOPE = EnvelopeStyle()
+
+
+def render(request: ConnexionRequest, exc: Exception, style: ErrorStyle = ENVELOPE) -> ConnexionResponse:
     """The one error handler: registered for every exception class and status code the stack can raise."""
-    error = as_jim_error(request, exc)
-    return ConnexionResponse(
-        status_code=error.status_code,
-        mimetype=JSON,
-        content_type=JSON,
-        body=envelope_bytes(error),
-        headers=dict(error.headers or {}),
-    )
+    return style.response(request, as_jim_error(request, exc))
 
 
 HANDLED_STATUSES = (400, 401, 403, 404, 405, 406, 413, 414, 415, 422, 429, 500, 503)

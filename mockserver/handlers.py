@@ -37,8 +37,12 @@ def page_response(page: bytes, window: Window) -> Response:
 class Handlers:
     """One instance per app, so handlers see that app's store and nothing global."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, empty_past_last_page: bool = False) -> None:
         self.store = store
+        self.empty_past_last_page = empty_past_last_page
+
+    def window(self, params: dict[str, Any], total_count: int, empty_past_last: bool = False) -> Window:
+        return Window(params["page"], params["pageSize"], total_count, empty_past_last)
 
     def resolve(self, operation_id: str) -> Any:
         return getattr(self, OPERATIONS[operation_id])
@@ -52,7 +56,7 @@ class Handlers:
     async def list_activities(self, scope: Scope) -> Response:
         params = scope["extensions"][SCOPE_KEY]
         matches = self.store.listing.top_level(params["sortBy"], params["sortDirection"], params["search"])
-        window = Window(params["page"], params["pageSize"], len(matches))
+        window = self.window(params, len(matches))
         return page_response(json_array([a.header_json for a in matches[window.start : window.stop]]), window)
 
     async def get_activity(self, scope: Scope) -> Response:
@@ -67,7 +71,7 @@ class Handlers:
     async def list_child_activities(self, scope: Scope) -> Response:
         params = scope["extensions"][SCOPE_KEY]
         children = self.existing(params).children
-        window = Window(params["page"], params["pageSize"], len(children))
+        window = self.window(params, len(children))
         activities = self.store.activities
         rows = [activities[c].header_json for c in children[window.start : window.stop]]
         return page_response(json_array(rows), window)
@@ -79,7 +83,8 @@ class Handlers:
         if not activity.is_run_profile:
             raise errors.not_run_profile()
         items = activity.items
-        window = Window(params["page"], params["pageSize"], activity.item_count)
+        # JIM's own rule past the last page, where the profile keeps it, is known for execution items only.
+        window = self.window(params, activity.item_count, self.empty_past_last_page)
         page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
         return page_response(page, window)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,7 +68,8 @@ def check_vocabulary(path: Path, index: int, record: dict[str, Any]) -> None:
                 raise fault(path, index, label, "outcomeSummary", f"unknown outcome type '{name}'; known: {known}")
 
 
-def load_item_file(path: Path, item_validator: OAS30Validator) -> StoredItems:
+def load_item_file(path: Path, item_validator: OAS30Validator, change_names: Mapping[str, str]) -> StoredItems:
+    """Items checked in the documented vocabulary (so they count towards the figures), served in the profile's."""
     records = check_records(path, read_json(path), item_validator, "execution item")
     for index, record in enumerate(records):
         if not isinstance(record["id"], str) or record["id"] != record["id"].lower():
@@ -75,7 +77,12 @@ def load_item_file(path: Path, item_validator: OAS30Validator) -> StoredItems:
         check_vocabulary(path, index, record)
     unique(path, (r["id"] for r in records), "id")
     ordered = sorted(records, key=lambda r: r["id"])
-    return StoredItems(tuple(orjson.dumps(r) for r in ordered), tally_items(records))
+
+    def served(record: dict[str, Any]) -> dict[str, Any]:
+        change = record["objectChangeType"]
+        return {**record, "objectChangeType": change_names.get(change, change)}
+
+    return StoredItems(tuple(orjson.dumps(served(r)) for r in ordered), tally_items(records))
 
 
 def generated_items(pools: synth.ItemPools, salt: str, spec: dict[str, Any]) -> synth.GeneratedActivity:

@@ -70,6 +70,8 @@ class Window:
     page: int
     page_size: int
     total_count: int
+    empty_past_last: bool = False
+    """The real JIM's rule: a page past the last reports totalCount 0 and totalPages 0 (the docs: the true total)."""
 
     @property
     def start(self) -> int:
@@ -84,9 +86,11 @@ class Window:
         return -(-self.total_count // self.page_size)
 
     def envelope_fields(self) -> dict[str, int | bool]:
-        total_pages = self.total_pages
+        total_count, total_pages = self.total_count, self.total_pages
+        if self.empty_past_last and self.page > total_pages:
+            total_count = total_pages = 0
         return {
-            "totalCount": self.total_count,
+            "totalCount": total_count,
             "page": self.page,
             "pageSize": self.page_size,
             "totalPages": total_pages,

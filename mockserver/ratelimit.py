@@ -37,8 +37,18 @@ def client_ip(scope: Scope) -> str:
 class Limiter:
     """The app's limiter: which window a request counts against, and whether it still fits."""
 
-    def __init__(self, keys: KeyStore, key_header: str, per_key: int, per_ip: int, storage: Storage) -> None:
+    def __init__(
+        self,
+        keys: KeyStore,
+        key_header: str,
+        per_key: int,
+        per_ip: int,
+        storage: Storage,
+        fixed_retry_after: int | None = None,
+    ) -> None:
+        """`fixed_retry_after`: always send this Retry-After (as the real JIM does: 60), not the time to a free slot."""
         self.keys = keys
+        self.fixed_retry_after = fixed_retry_after
         self.key_header = key_header.lower().encode("latin-1")
         self.per_key = RateLimitItemPerMinute(per_key, namespace="key")
         self.per_ip = RateLimitItemPerMinute(per_ip, namespace="ip")
@@ -58,6 +68,8 @@ class Limiter:
             strategy, item, caller = self.fixed, self.per_ip, client_ip(scope)
         if await strategy.hit(item, caller):
             return
+        if self.fixed_retry_after is not None:
+            raise errors.too_many_requests(self.fixed_retry_after)
         stats = await strategy.get_window_stats(item, caller)
         raise errors.too_many_requests(retry_after(stats.reset_time, time.time()))
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     access_log: bool = Field(True, description="One log line per request.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     workers: int = Field(1, ge=1, le=64, description="Worker processes; replicas agree byte for byte.")
+    profile: Literal["documented", "jim"] = Field(
+        "documented", description="Answer as the documentation says (documented) or as the real JIM server does (jim)."
+    )
 
     # Sandbox controls. Every one is off by default, and an off control adds no middleware layer,
     # so the default server answers exactly the documented contract at the documented speed.

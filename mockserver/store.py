@@ -78,13 +78,18 @@ def load_keys(fixtures: Path) -> KeyStore:
     return KeyStore(keys)
 
 
-def load_store(fixtures: Path, spec: Mapping[str, Any], seed: int) -> Store:
-    """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas."""
+def load_store(
+    fixtures: Path, spec: Mapping[str, Any], seed: int, change_names: Mapping[str, str] | None = None
+) -> Store:
+    """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas.
+
+    Fixtures are written in the documented vocabulary; items are served with their change types
+    renamed by `change_names` (the profile's vocabulary)."""
     item_schema = spec["components"]["schemas"]["ExecutionItem"]
     item_validator = OAS30Validator(item_schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     keys = load_keys(fixtures)
     systems = load_systems(fixtures)
-    reader = ActivityReader(fixtures, systems, item_validator, seed)
+    reader = ActivityReader(fixtures, systems, item_validator, seed, change_names)
     activities = reader.read()
     sources = (str(fixtures / KEYS_FILE), str(fixtures / SYSTEMS_FILE), *reader.sources)
     return Store(activities=activities, listing=Listing(activities.values()), keys=keys, seed=seed, sources=sources)

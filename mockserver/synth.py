@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -248,7 +248,8 @@ class Pool:
     prefix: dict[str, list[int]]
 
     @classmethod
-    def build(cls, members: list[dict[str, Any]]) -> Pool:
+    def build(cls, members: list[dict[str, Any]], change_names: Mapping[str, str] | None = None) -> Pool:
+        """Sums count the documented change types; bodies carry them renamed by `change_names` (a profile's)."""
         size = len(members)
         columns: dict[str, list[int]] = {}
         summaries: dict[str, list[tuple[str, int]]] = {}  # a pool repeats a few hundred summaries
@@ -259,7 +260,10 @@ class Pool:
                     column = columns[key] = [0] * size
                 column[n] += count
         prefix = {key: [0, *accumulate(column)] for key, column in sorted(columns.items())}
-        return cls([_fragment(m) + b"}" for m in members], prefix)
+        names = change_names or {}
+        bodies = [_fragment({**m, "objectChangeType": names.get(c, c)}) if (c := m["objectChangeType"]) in names
+                  else _fragment(m) for m in members]  # fmt: skip
+        return cls([body + b"}" for body in bodies], prefix)
 
     def window(self, start: int, length: int) -> Counter[str]:
         """The tally of `length` consecutive entries from `start`, wrapping round the pool."""
@@ -289,14 +293,18 @@ def _item_keys(members: dict[str, Any], summaries: dict[str, list[tuple[str, int
 class ItemPools:
     """Item bodies prepared once per seed and shared by every generated activity of a store."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, change_names: Mapping[str, str] | None = None) -> None:
         self.seed = seed
+        self.change_names = dict(change_names or {})
         self._base = digest(seed, "pools") & _M64
         self._users = [(f"{f} {last}", "user") for f in FIRST_NAMES for last in LAST_NAMES]
         self._groups = [(f"{a} {k}", "group") for a in GROUP_AREAS for k in GROUP_KINDS]
         self._bodies: dict[tuple[str, str], Pool] = {}
         self.errors = [
-            Pool.build([self._member(self.bits(10 + e, n), "Update", error, None) for n in range(_ERROR_POOL)])
+            Pool.build(
+                [self._member(self.bits(10 + e, n), "Update", error, None) for n in range(_ERROR_POOL)],
+                self.change_names,
+            )
             for e, error in enumerate(ERROR_TYPES)
         ]
         self.id_tails = [_guid_tail(self.bits(20, n)) for n in range(_POOL)]
@@ -332,7 +340,7 @@ class ItemPools:
             for n in range(_POOL):
                 h = self.bits(stream, n)
                 members.append(self._member(h, kind, None, summaries[(h >> 64) % len(summaries)]))
-            self._bodies[(outcomes, kind)] = Pool.build(members)
+            self._bodies[(outcomes, kind)] = Pool.build(members, self.change_names)
         return self._bodies[(outcomes, kind)]
 
 

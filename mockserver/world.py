@@ -193,8 +193,16 @@ def seconds(timespan: str) -> float:
 class ActivityReader:
     """Turns the records of activities.json into activities, checking each against the world."""
 
-    def __init__(self, fixtures: Path, systems: Systems, item_validator: OAS30Validator, seed: int) -> None:
+    def __init__(
+        self,
+        fixtures: Path,
+        systems: Systems,
+        item_validator: OAS30Validator,
+        seed: int,
+        change_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.fixtures = fixtures
+        self.change_names = dict(change_names or {})
         self.path = fixtures / ACTIVITIES_FILE
         self.systems = systems
         self.item_validator = item_validator
@@ -289,8 +297,8 @@ class ActivityReader:
             if not item_path.is_relative_to(self.fixtures.resolve()):
                 raise self.fault(index, record, "items.file", f"must stay inside {self.fixtures}")
             self.sources.append(str(item_path))
-            return load_item_file(item_path, self.item_validator)
-        self._pools = self._pools or synth.ItemPools(self.seed)
+            return load_item_file(item_path, self.item_validator, self.change_names)
+        self._pools = self._pools or synth.ItemPools(self.seed, self.change_names)
         generated = generated_items(self._pools, record["id"], spec["generate"])
         # Generated activities share their bodies: proving one full sample of each outcome vocabulary
         # (every change and error type) and each activity's own first and last item proves them all.

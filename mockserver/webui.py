@@ -1,0 +1,45 @@
+"""The jim profile's answer to a non-GUID id: JIM routes `{id:guid}`, so the request falls through to its web UI."""
+
+from __future__ import annotations
+
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import errors
+from mockserver.auth import KeyStore, credential
+from mockserver.operations import routed_operation
+from mockserver.params import GUID
+
+PAGE = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>JIM</title></head>\n'
+    "<body><p>JIM's web UI answers here (a stand-in: this sandbox serves only the API). "
+    "The path has a value where the API expects a GUID, so no API route matched it.</p></body>\n</html>\n"
+)
+
+
+class WebUiFallback:
+    """Between routing and authentication: an operation's `id` that is not a GUID never reaches the API.
+
+    The web UI's host page needs a signed-in user but no role: without a usable key it is JIM's 401,
+    with any usable key (even one without the Administrator role) it is the page, 200 text/html.
+    """
+
+    def __init__(self, app: ASGIApp, keys: KeyStore, key_header: str) -> None:
+        self.app = app
+        self.keys = keys
+        self.key_header = key_header.lower().encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and routed_operation(scope) is not None:
+            path_params = scope.get("path_params", {})
+            activity_id = path_params.get("id")
+            if activity_id is not None and GUID.fullmatch(str(activity_id)):
+                # JIM's route binds a Guid, whatever its case; the jim spec types id as a plain string.
+                path_params["id"] = str(activity_id).lower()
+            elif activity_id is not None:
+                secret = credential(scope, self.key_header)
+                if not (secret and self.keys.authenticate(secret)):
+                    raise errors.unauthorised()
+                await HTMLResponse(PAGE)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
