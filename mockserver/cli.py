@@ -1,4 +1,4 @@
-"""`mockserver serve` and `mockserver check`: settings from flags over environment over defaults, then uvicorn."""
+"""`mockserver serve`, `check` and `spec`: settings from flags over environment over defaults, then uvicorn."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 import uvicorn
+import yaml
 from pydantic import ValidationError
 
-from mockserver.app import create_app, freeze_startup_objects
+from mockserver.app import create_app, freeze_startup_objects, load_spec
+from mockserver.profiles import PROFILES
 from mockserver.settings import Settings
 from mockserver.shared_state import SharedStateError
 from mockserver.store import FixtureError
@@ -69,6 +72,12 @@ def main() -> None:
 
 
 fixture_options = [
+    click.option(
+        "--profile",
+        type=click.Choice(["documented", "jim"]),
+        help="Answer as JIM's documentation says (documented), or as the real JIM server does (jim):"
+        " its vocabulary, error bodies, paging and headers; README, 'Profiles'.  [default: documented]",
+    ),
     click.option(
         "--fixtures",
         "fixtures_dir",
@@ -191,6 +200,7 @@ def serve(**flags: Any) -> None:
     Examples:
       mockserver serve
       mockserver serve --port 9000 --seed 7
+      mockserver serve --profile jim
       mockserver serve --rate-limit --prefer --journal --cors-origin http://localhost:3000
       curl -H 'X-Api-Key: jim_ak_sandbox_admin' \\
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
@@ -200,7 +210,7 @@ def serve(**flags: Any) -> None:
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"
     fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
-    click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where}", err=True)
+    click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)", err=True)
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -221,6 +231,39 @@ def serve(**flags: Any) -> None:
     # Workers are separate processes: each rebuilds the app from the same settings, exported here.
     os.environ.update(settings.as_environment())
     uvicorn.run("mockserver.app:create_app_from_environment", factory=True, workers=settings.workers, **common)
+
+
+@main.command()
+@click.option(
+    "--profile",
+    type=click.Choice(["documented", "jim"]),
+    default="documented",
+    show_default=True,
+    help="Whose spec: the documented contract (openapi.yaml as written) or the real server's.",
+)
+@click.option("--format", "form", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+def spec(profile: str, form: str) -> None:
+    """Print the OpenAPI document a profile serves and is tested against.
+
+    The jim profile's spec is openapi.yaml with profiles/jim.overlay.yaml applied; this prints it
+    for client generators and diff tools (the server also serves it at /api/openapi/v1.json).
+    """
+    document = load_spec(Settings().spec_path, PROFILES[profile])
+    if form == "json":
+        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(yaml.dump(document, Dumper=BlockDumper, sort_keys=False, allow_unicode=True, width=100), nl=False)
+
+
+class BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (the spec's descriptions) as literal blocks, as they are written in openapi.yaml."""
+
+
+def _literal_blocks(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+BlockDumper.add_representer(str, _literal_blocks)
 
 
 @main.command()
