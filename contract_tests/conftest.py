@@ -9,6 +9,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests.expect import PROFILES
 from contract_tests.target import OPTIONS, SANDBOX, Target
 
 settings.register_profile("dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -31,6 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run against this live server instead of the in-process app (env CONTRACT_BASE_URL)",
     )
     group.addoption(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=os.environ.get("CONTRACT_PROFILE", "documented"),
+        help="which behaviour to hold the target to: documented (openapi.yaml) or jim (the real server's,"
+        " with its own spec); in-process, the app is started in that profile (env CONTRACT_PROFILE)",
+    )
+    group.addoption(
         "--sandbox-ids",
         action="store_true",
         default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")),
@@ -44,18 +52,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     config = request.config
     base_url = config.getoption("base_url")
+    profile = PROFILES[config.getoption("profile")]
     given = {name: config.getoption(name) for name in OPTIONS}
     if base_url is None:
         from mockserver.app import create_app
         from mockserver.settings import Settings
 
-        app = create_app(Settings(validate_responses=True, access_log=False))
+        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name))
         with app.test_client() as client:
             yield Target(
                 client=client,
                 base_url=None,
                 app=app,
                 sandbox=True,
+                profile=profile,
                 **{**SANDBOX, **{k: v for k, v in given.items() if v}},
             )
         return
@@ -69,4 +79,4 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         except httpx.TransportError as exc:
             # Not a broken rule: the suite could not run. Exit status 3, not 1.
             pytest.exit(f"cannot reach {base_url}: {exc}", returncode=3)
-        yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, **values)
+        yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, profile=profile, **values)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from contract_tests.expect import DOCUMENTED, Expected
 
 ENVELOPE_KEYS = {"code", "message", "details", "validationErrors", "timestamp"}
 PAGE_KEYS = {"items", "totalCount", "page", "pageSize", "totalPages", "hasNextPage", "hasPreviousPage"}
@@ -47,12 +50,38 @@ def empty_first_page(page_size: int) -> dict[str, Any]:
     }
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The response is `status` with the JIM envelope carrying `code`, all five keys present."""
+PROBLEM_KEYS = {"type", "title", "status", "errors", "traceId"}
+VALIDATION_PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"
+TRACE_ID = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-00")
+JIM_401 = {"error": "Unauthorized", "message": "Authentication required"}
+
+
+def media_type(response: httpx.Response) -> str | None:
+    value = response.headers.get("content-type")
+    return value.split(";")[0].strip() if value is not None else None
+
+
+def assert_error(response: httpx.Response, status: int, code: str, profile: Expected = DOCUMENTED) -> dict[str, Any]:
+    """The response is `status` with the error body the profile sends for `code`; the body is returned.
+
+    Documented: the JIM envelope, all five keys present. jim: a 401 is `{error, message}`, a 403 has no
+    body ({} is returned), validation errors are problem details (use assert_validation_error), and the
+    rest are the envelope.
+    """
     assert response.status_code == status, (
         f"expected {status} {code}, got {response.status_code}: {response.text[:300]}"
     )
-    assert response.headers["content-type"].split(";")[0] == "application/json", response.headers["content-type"]
+    if profile.jim_auth_bodies and status == 401:
+        assert media_type(response) == "application/json", response.headers.get("content-type")
+        assert response.json() == JIM_401
+        assert "www-authenticate" not in response.headers
+        return JIM_401
+    if profile.jim_auth_bodies and status == 403:
+        assert response.content == b"", f"JIM's 403 has no body, got {response.text[:300]}"
+        return {}
+    if profile.problem_details and code == "VALIDATION_ERROR":
+        raise AssertionError("validation errors of the jim profile are problem details: use assert_validation_error")
+    assert media_type(response) == "application/json", response.headers.get("content-type")
     body = response.json()
     assert set(body) == ENVELOPE_KEYS, f"envelope keys {sorted(body)}"
     assert body["code"] == code, body
@@ -61,15 +90,68 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     return body  # type: ignore[no-any-return]
 
 
-def assert_validation_error(response: httpx.Response, *params: str) -> dict[str, Any]:
-    """A 400 VALIDATION_ERROR whose validationErrors names exactly `params`, each with a message."""
-    body = assert_error(response, 400, "VALIDATION_ERROR")
-    errors = body["validationErrors"]
+@dataclass(frozen=True)
+class Rejection:
+    """A validation error, whatever the profile wrote it as."""
+
+    message: str | None
+    """The envelope's top-level message (documented); problem details have only a fixed title (None)."""
+    errors: dict[str, list[str]]
+    """Each bad parameter's messages, by the contract's name for it (`page`, whatever key the wire used)."""
+
+
+def assert_validation_error(response: httpx.Response, *params: str, profile: Expected = DOCUMENTED) -> Rejection:
+    """A 400 validation error naming exactly `params` (by their contract names), each with a message.
+
+    Documented: VALIDATION_ERROR in the envelope, keyed `page`. jim: ASP.NET problem details,
+    application/problem+json, keyed `Page`.
+    """
+    expected_keys = {profile.key(p): p for p in params}
+    if not profile.problem_details:
+        body = assert_error(response, 400, "VALIDATION_ERROR", profile)
+        errors = body["validationErrors"]
+        message: str | None = body["message"]
+    else:
+        assert response.status_code == 400, (
+            f"expected a 400 validation problem, got {response.status_code}: " + (response.text[:300])
+        )
+        assert media_type(response) == "application/problem+json", response.headers.get("content-type")
+        body = response.json()
+        assert set(body) == PROBLEM_KEYS, f"problem details keys {sorted(body)}"
+        assert body["type"] == VALIDATION_PROBLEM_TYPE and body["status"] == 400, body
+        assert body["title"] == "One or more validation errors occurred.", body["title"]
+        assert TRACE_ID.fullmatch(body["traceId"]), body["traceId"]
+        errors = body["errors"]
+        message = None
     assert isinstance(errors, dict), body
-    assert set(errors) == set(params), f"validationErrors names {sorted(errors)}, expected {sorted(params)}"
+    assert set(errors) == set(expected_keys), f"errors name {sorted(errors)}, expected {sorted(expected_keys)}"
     for messages in errors.values():
         assert messages and all(isinstance(m, str) and m for m in messages), errors
-    return body
+    return Rejection(message, {expected_keys[key]: list(messages) for key, messages in errors.items()})
+
+
+def assert_web_ui_or_error(
+    response: httpx.Response, profile: Expected, status: int = 400, code: str = "VALIDATION_ERROR"
+) -> None:
+    """A request whose id is not a GUID. Documented: rejected (a 400 naming `id` unless `status` says
+    otherwise). jim: not routed to the API; the web UI answers 200 text/html for any usable key."""
+    if profile.non_guid_id_is_web_ui and status not in (401, 429):
+        assert response.status_code == 200, (
+            f"expected the web UI's page, got {response.status_code}: {response.text[:200]}"
+        )
+        assert media_type(response) == "text/html", response.headers.get("content-type")
+    elif code == "VALIDATION_ERROR":
+        assert_validation_error(response, "id", profile=profile)
+    else:
+        assert_error(response, status, code, profile)
+
+
+def comparable(response: httpx.Response) -> Any:
+    """An answer with its volatile parts (the envelope's timestamp) left out, to compare two answers."""
+    if not response.content:
+        return None
+    body = response.json()
+    return {k: v for k, v in body.items() if k != "timestamp"} if isinstance(body, dict) else body
 
 
 def assert_page_laws(

@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_tests import envelope
+from contract_tests.expect import Expected
+
 SANDBOX = {
     "api_key": "jim_ak_sandbox_admin",
     "reader_key": "jim_ak_sandbox_reader",
@@ -57,6 +60,8 @@ class Target:
     app: Any
     sandbox: bool
     """True when the target serves this project's fixtures, so exact seed data can be checked."""
+    profile: Expected
+    """Which behaviour the target is held to (--profile)."""
     api_key: str
     reader_key: str | None = None
     disabled_key: str | None = None
@@ -101,3 +106,17 @@ class Target:
 
     def activities(self, **params: object) -> httpx.Response:
         return self.admin(ACTIVITIES_URL, **params)
+
+    # The profile's expectations, bound: tests say what happened, the profile says how it looks.
+
+    def assert_error(self, response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+        return envelope.assert_error(response, status, code, self.profile)
+
+    def assert_validation_error(self, response: httpx.Response, *params: str) -> envelope.Rejection:
+        return envelope.assert_validation_error(response, *params, profile=self.profile)
+
+    def assert_non_guid_answer(
+        self, response: httpx.Response, status: int = 400, code: str = "VALIDATION_ERROR"
+    ) -> None:
+        """What a request whose id is not a GUID gets: `status`/`code` as documented, or JIM's web UI."""
+        envelope.assert_web_ui_or_error(response, self.profile, status, code)

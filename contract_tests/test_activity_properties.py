@@ -90,7 +90,7 @@ def test_any_page_and_page_size_get_the_paging_laws_or_a_validation_error(
     page, page_size = page_and_size
     total = target.admin(paged_url, pageSize=1).json()["totalCount"]
     response = target.admin(paged_url, **query(page, page_size))
-    assert_contract_answer(response, page, page_size, total, rows="headers")
+    assert_contract_answer(target, response, page, page_size, total, rows="headers")
 
 
 @pytest.mark.parametrize("direction", DIRECTIONS)

@@ -1,0 +1,96 @@
+"""What each profile promises, as the contract suite holds a server to it.
+
+The suite judges a server from outside, so it keeps its own statement of each profile rather than
+importing the server's: `documented` is openapi.yaml and CONTRACT.md; `jim` is how the real JIM
+server answers (jim-observed.md), with its spec derived from openapi.yaml by the same overlay the
+server applies. Where the two differ, the tests ask this module what to expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.overlay import apply_overlay
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi.yaml"
+
+
+@dataclass(frozen=True)
+class Expected:
+    name: str
+    overlay: Path | None
+    change_types: frozenset[str]
+    """The change types the sandbox's items carry (the seed activity has all three)."""
+    true_total_past_last_page: bool
+    """Past the last page of execution items: the true totalCount (documented) or 0 (jim)."""
+    problem_details: bool
+    """Validation errors: the JIM envelope (documented) or ASP.NET problem details (jim)."""
+    pascal_case_keys: bool
+    """The key a bad parameter is reported under: `page` (documented) or `Page` (jim)."""
+    jim_auth_bodies: bool
+    """401 `{error, message}` and an empty 403 (jim), or the envelope (documented)."""
+    depth_reported_with_others: bool
+    """Whether the depth ceiling is reported beside other bad parameters (documented) or only alone (jim)."""
+    non_guid_id_is_web_ui: bool
+    """A non-GUID id: 400 VALIDATION_ERROR (documented) or the web UI's answer (jim)."""
+    validates_item_sorting: bool
+    """Execution items validate sortBy/sortDirection/filter (jim) or ignore them as unknown (documented)."""
+    query_keys_fold_case: bool
+    """`PAGE=2` is `page=2` (jim) or an unknown parameter (documented)."""
+    security_headers: bool
+    """JIM's security headers on every response (jim); documented sends none unless asked."""
+    fixed_retry_after: int | None
+
+    def key(self, name: str) -> str:
+        """The key under which a bad parameter is reported."""
+        return name[:1].upper() + name[1:] if self.pascal_case_keys else name
+
+    @cached_property
+    def spec(self) -> dict[str, Any]:
+        with SPEC.open(encoding="utf-8") as handle:
+            spec: dict[str, Any] = yaml.safe_load(handle)
+        if self.overlay is None:
+            return spec
+        with self.overlay.open(encoding="utf-8") as handle:
+            overlay: Mapping[str, Any] = yaml.safe_load(handle)
+        return apply_overlay(spec, overlay, str(self.overlay))
+
+
+DOCUMENTED = Expected(
+    name="documented",
+    overlay=None,
+    change_types=frozenset({"Add", "Update", "Delete"}),
+    true_total_past_last_page=True,
+    problem_details=False,
+    pascal_case_keys=False,
+    jim_auth_bodies=False,
+    depth_reported_with_others=True,
+    non_guid_id_is_web_ui=False,
+    validates_item_sorting=False,
+    query_keys_fold_case=False,
+    security_headers=False,
+    fixed_retry_after=None,
+)
+JIM = Expected(
+    name="jim",
+    overlay=ROOT / "profiles" / "jim.overlay.yaml",
+    change_types=frozenset({"Added", "Updated", "Deleted"}),
+    true_total_past_last_page=False,
+    problem_details=True,
+    pascal_case_keys=True,
+    jim_auth_bodies=True,
+    depth_reported_with_others=False,
+    non_guid_id_is_web_ui=True,
+    validates_item_sorting=True,
+    query_keys_fold_case=True,
+    security_headers=True,
+    fixed_retry_after=60,
+)
+PROFILES = {expected.name: expected for expected in (DOCUMENTED, JIM)}
