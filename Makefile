@@ -25,11 +25,13 @@ $(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.runtime
 serve: $(VENV)/.runtime  ## Install pinned dependencies and serve on 127.0.0.1:8080 (ARGS="--port 9000" to change)
 	$(BIN)/mockserver serve $(ARGS)
 
-test: $(VENV)/.test  ## Install test dependencies and run every test, in-process
+test: $(VENV)/.test  ## Install test dependencies and run every test in-process; the contract suite in both profiles
 	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest contract_tests --profile jim $(ARGS)
 
-contract-live: $(VENV)/.test  ## Serve on a free port and run the contract suite against it over HTTP
+contract-live: $(VENV)/.test  ## Serve each profile on a free port and run the contract suite against it over HTTP
 	$(BIN)/python scripts/contract_live.py -q
+	$(BIN)/python scripts/contract_live.py -q --profile jim
 
 teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py)
 	$(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s

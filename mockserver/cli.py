@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from mockserver.app import create_app, freeze_startup_objects, load_spec
+from mockserver.overlay import OverlayError
 from mockserver.profiles import PROFILES
 from mockserver.settings import Settings
 from mockserver.shared_state import SharedStateError
@@ -56,7 +57,7 @@ def build_app(settings: Settings) -> Any:
     except FixtureError as exc:
         click.echo(f"mockserver: bad fixture: {exc}", err=True)
         sys.exit(2)
-    except SharedStateError as exc:
+    except (SharedStateError, OverlayError) as exc:
         click.echo(f"mockserver: {exc}", err=True)
         sys.exit(2)
 
@@ -248,7 +249,11 @@ def spec(profile: str, form: str) -> None:
     The jim profile's spec is openapi.yaml with profiles/jim.overlay.yaml applied; this prints it
     for client generators and diff tools (the server also serves it at /api/openapi/v1.json).
     """
-    document = load_spec(Settings().spec_path, PROFILES[profile])
+    try:
+        document = load_spec(Settings().spec_path, PROFILES[profile])
+    except OverlayError as exc:
+        click.echo(f"mockserver: {exc}", err=True)
+        sys.exit(2)
     if form == "json":
         click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
     else:

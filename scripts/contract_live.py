@@ -1,7 +1,7 @@
 """Serve the sandbox on a free loopback port and run the contract suite against it over real HTTP.
 
 `make contract-live` runs this in CI, proving the suite's live mode and the served app, not only the
-in-process one. Extra arguments go to pytest.
+in-process one. Extra arguments go to pytest; `--profile jim` also starts the server in that profile.
 """
 
 from __future__ import annotations
@@ -34,10 +34,20 @@ def wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float
     raise RuntimeError(f"server did not answer {url} within {seconds:.0f} s")
 
 
+def profile_of(args: list[str]) -> list[str]:
+    """The suite's `--profile X` (or `--profile=X`), for the server too: both hold to the same profile."""
+    for index, arg in enumerate(args):
+        if arg == "--profile" and index + 1 < len(args):
+            return ["--profile", args[index + 1]]
+        if arg.startswith("--profile="):
+            return ["--profile", arg.partition("=")[2]]
+    return []
+
+
 def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    serve = ["serve", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    serve = ["serve", "--port", str(port), "--no-access-log", "--log-level", "warning", *profile_of(sys.argv[1:])]
     command = [sys.executable, "-m", "mockserver", *serve]
     server = subprocess.Popen(command)
     try:

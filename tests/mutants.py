@@ -14,6 +14,7 @@ server was refactored) is a usage error, never a mutant that silently changes no
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from starlette.responses import Response
 
 import mockserver.app
 from mockserver import errors, handlers, paging, params
+from mockserver.profiles import JimWording
 from mockserver.settings import Settings
 
 ENV = "MOCKSERVER_MUTANT"
@@ -87,7 +89,7 @@ def reader_404_not_403() -> None:
 
 def problem_json_errors() -> None:
     # create_app reads errors.render when it wires the error handlers, which is after this patch.
-    def render(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    def render(request: ConnexionRequest, exc: Exception, **_: object) -> ConnexionResponse:
         error = errors.as_jim_error(request, exc)
         problem = {"type": "about:blank", "title": error.code, "status": error.status_code, "detail": error.message}
         return ConnexionResponse(
@@ -148,6 +150,29 @@ def only_first_validation_error() -> None:
     original = replace(errors, "validation_error", validation_error)
 
 
+def jim_profile(**changes: Any) -> None:
+    """The jim profile with some of its rules swapped for the documented ones (create_app reads app.PROFILES)."""
+    profiles = dict(mockserver.app.PROFILES)
+    profiles["jim"] = dataclasses.replace(profiles["jim"], **changes)
+    replace(mockserver.app, "PROFILES", profiles)
+
+
+def jim_true_total_past_last_page() -> None:
+    jim_profile(empty_past_last_page=False)
+
+
+def jim_documented_vocabulary() -> None:
+    jim_profile(change_types={})
+
+
+def jim_camel_case_keys() -> None:
+    class CamelCaseWording(JimWording):
+        def field(self, name: str) -> str:
+            return name
+
+    jim_profile(wording=CamelCaseWording())
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -159,7 +184,15 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "first_value_loses": ("a repeated query parameter takes its last value", first_value_loses),
     "depth_ceiling_off_by_one": ("skipping exactly 1,000,000 rows is rejected", depth_ceiling_off_by_one),
     "only_first_validation_error": ("validationErrors names only the first bad parameter", only_first_validation_error),
+    "jim_true_total_past_last_page": ("jim: past the last page reports the true total", jim_true_total_past_last_page),
+    "jim_documented_vocabulary": ("jim: items carry Add/Update/Delete", jim_documented_vocabulary),
+    "jim_camel_case_keys": ("jim: validation problems are keyed page, not Page", jim_camel_case_keys),
 }
+
+
+def profile_of(mutant: str) -> str:
+    """The profile whose suite must catch the mutant: jim's mutants break only that profile."""
+    return "jim" if mutant.startswith("jim_") else "documented"
 
 
 def without_response_validation() -> None:

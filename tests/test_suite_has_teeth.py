@@ -80,7 +80,8 @@ def child_env(mutant: str, tmp: Path) -> dict[str, str]:
 
 
 def run_contract_suite(mutant: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", *SUITE, *args]
+    profile = ("--profile", mutants.profile_of(mutant))
+    command = [sys.executable, "-m", "pytest", *SUITE, *profile, *args]
     env = child_env(mutant, tmp)
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
 
