@@ -91,8 +91,7 @@ def test_malformed_or_unknown_prefer_is_a_validation_error_saying_what_is_accept
     prefer_client: TestClient, value: str
 ) -> None:
     for path in (ITEMS, HEALTH):
-        body = assert_validation_error(prefer_client.get(path, headers=prefer(value)), "Prefer")
-        message = body["validationErrors"]["Prefer"][0]
+        message = assert_validation_error(prefer_client.get(path, headers=prefer(value)), "Prefer").errors["Prefer"][0]
         assert "code=429, code=500 or code=503" in message and "delay=0 to 10000" in message, message
 
 
