@@ -1,11 +1,11 @@
 """What each profile promises, as the contract suite holds a server to it.
 
 The suite judges a server from outside, so it keeps its own statement of each profile rather than
-importing the server's: `documented` is openapi.yaml and CONTRACT.md; `jim` is how the real JIM
-server answers (jim-observed.md), with its spec derived from openapi.yaml by the same overlay the
-server applies. Where the two differ, the tests ask this module what to expect.
+importing the server's: `documented` is openapi.yaml (the documentation); `jim` is how the real
+JIM server answers (README, "Profiles"), its spec derived from openapi.yaml by the overlay the
+server applies (only the overlay applier is shared). Where the two differ, the tests ask this
+module what to expect.
 """
-
 from __future__ import annotations
 
 from collections.abc import Mapping

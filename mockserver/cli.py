@@ -153,7 +153,8 @@ control_options = [
     click.option(
         "--security-headers/--no-security-headers",
         default=None,
-        help="Send the security headers JIM sends (nosniff, DENY, CSP, …).  [default: off]",
+        help="Send the security headers JIM sends (nosniff, DENY, CSP, …)."
+        "  [default: off; always on with --profile jim]",
     ),
     click.option(
         "--redis-url",

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     latency_ms: str | None = Field(None, description="Added latency, 'MS' or 'MIN:MAX' (uniform), at most 10000.")
     journal_size: int = Field(0, ge=0, le=100_000, description="Requests kept at /__admin/requests; 0 is off.")
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field((), description="CORS origins (comma-separated in env).")
-    security_headers: bool = Field(False, description="The security headers JIM sends on every response.")
+    security_headers: bool = Field(
+        False, description="The security headers JIM sends on every response (the jim profile always sends its own)."
+    )
     redis_url: str | None = Field(None, description="Redis shared by workers and replicas: counters and the journal.")
 
     def as_environment(self) -> dict[str, str]:

@@ -114,7 +114,7 @@ def huge_page_500() -> None:
 
 
 def total_count_zero_past_last_page() -> None:
-    # What the real JIM does (reference/jim-observed.md): past the last page it reports an empty collection.
+    # What the real JIM does (the jim profile): past the last page it reports an empty collection.
     def envelope_fields(self: paging.Window) -> dict[str, int | bool]:
         if self.total_count and self.start >= self.total_count:
             return original(paging.Window(self.page, self.page_size, 0))  # type: ignore[no-any-return]
