@@ -87,7 +87,7 @@ PROBES = (
     Probe("unknown parameter", "colour=blue&pageSize=5"),
     Probe("HEAD", "pageSize=5", method="HEAD"),
     # Last: against a live server it spends what is left of this client's unauthenticated minute.
-    Probe("rate limit", key=None, rate_limited=True),
+    Probe("rate limit, no key", key=None, rate_limited=True),
 )
 
 
