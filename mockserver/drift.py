@@ -263,11 +263,12 @@ def last_key(path: str) -> str:
 
 
 def excerpts(left: str, right: str) -> tuple[str, str]:
-    """Both values cut to WIDTH; two alike for longer than that are shown from the word where they part."""
+    """Both values cut to WIDTH; two alike for most of that are shown from a word before they part (at most
+    half the width before, in a long word)."""
     pairs = enumerate(zip(left, right, strict=False))
     common = next((n for n, (a, b) in pairs if a != b), min(len(left), len(right)))
-    if common > WIDTH - 10:
-        start = left.rfind(" ", 0, common - 1) + 1
+    start = max(left.rfind(" ", 0, common - 1) + 1, common - WIDTH // 2) if common > WIDTH - 10 else 0
+    if start:
         left, right = "…" + left[start:], "…" + right[start:]
     return quoted(left, WIDTH), quoted(right, WIDTH)
 

@@ -103,6 +103,24 @@ def test_example_values_show_the_difference(builtin: drift.Report, probe: str, s
         assert text in row, row
 
 
+@pytest.mark.parametrize(
+    ("left", "right", "shown"),
+    [
+        (
+            '"Page 2 is too deep. Narrow it."',
+            '"Page 2 is too deep. Stop."',
+            ('"Page 2 is too deep. Narrow it."', '"Page 2 is too deep. Stop."'),
+        ),
+        ('"' + "word " * 10 + 'left"', '"' + "word " * 10 + 'right"', ('…word left"', '…word right"')),
+        ('"' + "a" * 50 + 'x"', '"' + "a" * 50 + 'y"', ("…" + "a" * 20 + 'x"', "…" + "a" * 20 + 'y"')),
+    ],
+)
+def test_values_alike_for_most_of_their_width_are_shown_from_where_they_part(
+    left: str, right: str, shown: tuple[str, str]
+) -> None:
+    assert drift.excerpts(left, right) == shown
+
+
 @pytest.mark.parametrize("profile", ["documented", "jim"])
 def test_a_profile_differs_from_itself_nowhere(profile: str) -> None:
     report = drift.compare(profile, profile)
