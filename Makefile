@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS   ?=
 
-.PHONY: serve test contract-live teeth check lint bench clean help
+.PHONY: serve test contract-live teeth drift check lint bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +35,9 @@ contract-live: $(VENV)/.test  ## Serve each profile on a free port and run the c
 
 teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py)
 	$(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s
+
+drift: $(VENV)/.runtime  ## Print where the jim profile differs from the documented one (ARGS="--base-url URL --api-key KEY" for a live JIM)
+	$(BIN)/mockserver drift $(ARGS)
 
 bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (ARGS="--quick" for a smoke run)
 	$(BIN)/python benchmarks/bench.py $(ARGS)

@@ -6,6 +6,7 @@ JIM server answers (README, "Profiles"), its spec derived from openapi.yaml by t
 server applies (only the overlay applier is shared). Where the two differ, the tests ask this
 module what to expect.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,4 @@
-"""`mockserver serve`, `check` and `spec`: settings from flags over environment over defaults, then uvicorn."""
+"""`mockserver serve`, `check`, `spec` and `drift`: settings from flags over environment over defaults, then uvicorn."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 import orjson
 import uvicorn
 import yaml
 from pydantic import ValidationError
 
+from mockserver import drift as drift_report
 from mockserver.app import create_app, freeze_startup_objects, load_spec
 from mockserver.overlay import OverlayError
+from mockserver.probes import PROBES, SANDBOX, Ids
 from mockserver.profiles import PROFILES
-from mockserver.settings import Settings
+from mockserver.settings import PROJECT_ROOT, Settings
 from mockserver.shared_state import SharedStateError
 from mockserver.store import FixtureError
 from mockserver.wire import PROTOCOL
@@ -279,3 +282,89 @@ def check(**flags: Any) -> None:
     settings = build_settings(**flags)
     build_app(settings)
     click.echo(f"mockserver: fixtures in {settings.fixtures_dir} are valid")
+
+
+def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value in PROFILES or value.startswith(("http://", "https://")):
+        return value
+    raise click.BadParameter(f"{value!r} is neither a profile ({', '.join(PROFILES)}) nor an http(s) URL")
+
+
+@main.command()
+@click.option(
+    "--left",
+    callback=drift_target,
+    metavar="PROFILE|URL",
+    help="One server: a built-in profile (answered in-process) or a URL.  [default: documented]",
+)
+@click.option("--right", callback=drift_target, metavar="PROFILE|URL", help="The other.  [default: jim]")
+@click.option("--base-url", callback=drift_target, metavar="URL", help="A live JIM: shorthand for --right URL.")
+@click.option("--api-key", default=SANDBOX.api_key, show_default=True, help="A key with the Administrator role.")
+@click.option(
+    "--reader-key", default=SANDBOX.reader_key, show_default=True, help="A valid key without the Administrator role."
+)
+@click.option(
+    "--run-profile-id",
+    default=SANDBOX.run_profile,
+    show_default=True,
+    help="A Run Profile activity with items (fewer than 251, for page 6 of 50 to be past the last).",
+)
+@click.option("--non-run-profile-id", default=SANDBOX.non_run_profile, show_default=True)
+@click.option("--empty-activity-id", default=SANDBOX.empty, show_default=True, help="A Run Profile activity, no items.")
+@click.option(
+    "--rate-limit-probe/--no-rate-limit-probe",
+    default=True,
+    help="Probe the per-IP rate limit: up to 40 requests without a key, 2 s apart from the first.  [default: on]",
+)
+@click.option("--check", is_flag=True, help="Exit 1 when the servers differ at all (for CI).")
+@click.option("--write-readme", is_flag=True, help="Write the built-in profiles' report into README.md instead.")
+def drift(
+    left: str | None,
+    right: str | None,
+    base_url: str | None,
+    api_key: str,
+    reader_key: str,
+    run_profile_id: str,
+    non_run_profile_id: str,
+    empty_activity_id: str,
+    rate_limit_probe: bool,
+    check: bool,
+    write_readme: bool,
+) -> None:
+    """Send the same probe requests to two servers and print every way their answers differ.
+
+    A Markdown table: request, status, content type, body shape and example values, each differing
+    cell as left -> right; then headers that differ on every response; then the probes that agree.
+    Keys and ids apply to URL targets; a built-in profile always uses the sandbox's. Exit status:
+    0, or with --check 1 when anything differs; 3 when a URL cannot be reached.
+
+    \b
+    Examples:
+      mockserver drift
+      mockserver drift --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" \\
+        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id …
+      mockserver drift --left jim --base-url https://jim.example.com … --no-rate-limit-probe --check
+    """
+    if base_url is not None and right is not None:
+        raise click.UsageError("--base-url is --right: give one of them")
+    left, right = left or "documented", base_url or right or "jim"
+    if write_readme and (left, right, rate_limit_probe) != ("documented", "jim", True):
+        raise click.UsageError("--write-readme writes the report of documented against jim, every probe: no other")
+    ids = Ids(api_key, reader_key, run_profile_id, non_run_profile_id, empty_activity_id)
+    probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
+    try:
+        report = drift_report.compare(left, right, ids, probes)
+    except httpx.TransportError as exc:
+        click.echo(f"mockserver: cannot reach {exc.request.url}: {exc}", err=True)
+        sys.exit(3)
+    text = drift_report.render(report, left, right)
+    if write_readme:
+        readme = PROJECT_ROOT / "README.md"
+        before = readme.read_text(encoding="utf-8")
+        after = drift_report.with_section(before, text)
+        readme.write_text(after, encoding="utf-8")
+        click.echo(f"mockserver: {readme} {'rewritten' if after != before else 'already up to date'}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if check and report.differs:
+        sys.exit(1)

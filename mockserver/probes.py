@@ -1,0 +1,141 @@
+"""The drift report's requests, and the servers it sends them to: a built-in profile in-process, or a URL."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mockserver.app import create_app
+from mockserver.profiles import PROFILES
+from mockserver.settings import Settings
+
+ITEMS = "/api/v1/activities/{activity}/items"
+KEY_HEADER = "X-Api-Key"
+RATE_LIMIT_PAUSE = 2.0
+"""After the rate-limit probe's first request: long enough for a Retry-After counting down the window
+(the documented rule) to say 58, where JIM always says 60; short enough to leave it 58 on a slow machine."""
+RATE_LIMIT_ATTEMPTS = 40
+"""More than a live JIM's 30 unauthenticated requests a minute."""
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The keys and activities the probes use: the sandbox's by default, which a served sandbox has too."""
+
+    api_key: str = "jim_ak_sandbox_admin"
+    reader_key: str = "jim_ak_sandbox_reader"
+    run_profile: str = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    """A Run Profile activity with items: the sandbox's has 248, so page 6 of 50 is past the last."""
+    non_run_profile: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
+    empty: str = "e5f6a7b8-c9d0-1234-ef01-23456789abcd"
+    missing: str = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+
+SANDBOX = Ids()
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    query: str = ""
+    activity: str = "{run_profile}"
+    """An Ids field in braces, or a literal path segment."""
+    key: str | None = "api_key"
+    """The Ids field of the key to send, or None for no key."""
+    method: str = "GET"
+    rate_limited: bool = False
+    """Sent once, then again after a pause until a 429. A built-in profile answers it from an app of its
+    own that lets one unauthenticated request a minute through, so that no other probe is refused."""
+
+    def url(self, ids: Ids) -> str:
+        path = ITEMS.format(activity=self.activity.format(**dataclasses.asdict(ids)))
+        return f"{path}?{self.query}" if self.query else path
+
+    def request(self) -> str:
+        """As the report shows it: the activity by its kind, long query values cut short."""
+        query = re.sub(r"=([^&]{17,})", lambda match: f"={match[1][:4]}…", self.query)
+        return f"{self.method} …/{self.activity}/items" + (f"?{query}" if query else "")
+
+
+PROBES = (
+    Probe("a page of items", "pageSize=25"),
+    Probe("past the last page", "page=6&pageSize=50"),
+    Probe("page not an integer", "page=abc"),
+    Probe("pageSize beyond 32 bits", "pageSize=2147483648"),
+    Probe("beyond the depth ceiling", "page=10002&pageSize=100"),
+    Probe("no key", key=None),
+    Probe("key without the Administrator role", key="reader_key"),
+    Probe("sortDirection in capitals", "sortDirection=DESC&pageSize=5"),
+    Probe("sortBy of 101 characters", "sortBy=" + "a" * 101 + "&pageSize=5"),
+    Probe("filter of 501 characters", "filter=" + "a" * 501 + "&pageSize=5"),
+    Probe("query keys in capitals", "PAGE=2&PAGESIZE=5"),
+    Probe("id not a GUID", activity="not-a-guid"),
+    Probe("id not a GUID, no key", activity="not-a-guid", key=None),
+    Probe("unknown activity", activity="{missing}"),
+    Probe("not a Run Profile activity", activity="{non_run_profile}"),
+    Probe("activity with no items", activity="{empty}"),
+    Probe("pageSize above 100", "pageSize=500"),
+    Probe("page 0", "page=0&pageSize=5"),
+    Probe("page repeated", "page=2&page=3&pageSize=5"),
+    Probe("unknown parameter", "colour=blue&pageSize=5"),
+    Probe("HEAD", "pageSize=5", method="HEAD"),
+    # Last: against a live server it spends what is left of this client's unauthenticated minute.
+    Probe("rate limit, no key", key=None, rate_limited=True),
+)
+
+
+class Target:
+    """A server to probe: a built-in profile's name (answered in-process) or a URL."""
+
+    def __init__(self, where: str, ids: Ids, stack: ExitStack, timeout: float = 30.0) -> None:
+        self.where = where
+        self.builtin = where in PROFILES
+        self.ids = SANDBOX if self.builtin else ids
+        self.stack = stack
+        self.timeout = timeout
+        self.shared: httpx.Client | None = None
+
+    def client(self, probe: Probe) -> httpx.Client:
+        if self.builtin and probe.rate_limited:
+            return self.app_client(rate_limit=True, rate_limit_per_ip=1)
+        if self.shared is None:
+            if self.builtin:
+                self.shared = self.app_client()
+            else:
+                self.shared = self.stack.enter_context(httpx.Client(base_url=self.where, timeout=self.timeout))
+        return self.shared
+
+    def app_client(self, **controls: Any) -> httpx.Client:
+        app = create_app(Settings(profile=self.where, access_log=False, **controls))
+        client: httpx.Client = app.test_client(raise_server_exceptions=False, follow_redirects=False)
+        return self.stack.enter_context(client)
+
+    def send(self, client: httpx.Client, probe: Probe) -> httpx.Response:
+        headers = {KEY_HEADER: getattr(self.ids, probe.key)} if probe.key else {}
+        return client.request(probe.method, probe.url(self.ids), headers=headers)
+
+
+def ask(probe: Probe, targets: Sequence[Target]) -> list[httpx.Response]:
+    """Each target's answer to the probe; for the rate limit, the first 429 (or the last answer)."""
+    clients = [target.client(probe) for target in targets]
+    asking = list(zip(targets, clients, strict=True))
+    if not probe.rate_limited:
+        return [target.send(client, probe) for target, client in asking]
+    for target, client in asking:
+        target.send(client, probe)
+    time.sleep(RATE_LIMIT_PAUSE)
+    answers = []
+    for target, client in asking:
+        for _ in range(RATE_LIMIT_ATTEMPTS - 1):
+            response = target.send(client, probe)
+            if response.status_code == 429:
+                break
+        answers.append(response)
+    return answers

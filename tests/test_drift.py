@@ -1,0 +1,190 @@
+"""The drift report: between the profiles it lists what jim-observed.md records and nothing else, the README
+holds its latest copy, and it finds nothing between a server and itself, in-process or over HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from mockserver import drift
+from mockserver.cli import main
+from mockserver.probes import PROBES
+from mockserver.profiles import JIM_CSP
+from mockserver.settings import PROJECT_ROOT
+from scripts.contract_live import free_port, wait_until_healthy
+
+README = PROJECT_ROOT / "README.md"
+
+# Every probe on which the jim profile answers otherwise than the documented one, what differs (by the
+# report's columns; "headers" for a header of that probe alone), and the jim-observed.md fact it shows.
+DIFFERENCES = {
+    # Vocabulary: objectChangeType uses past-tense names; Add, Update, Delete never occur.
+    "a page of items": {"values"},
+    # Paging: a page past the last has totalCount 0 and totalPages 0.
+    "past the last page": {"values"},
+    # Errors: validation failures are problem details, application/problem+json, PascalCase keys, no code;
+    # "The value 'abc' is not valid for Page." ...
+    "page not an integer": {"content type", "body shape", "values"},
+    # ... for a page or pageSize out of range too ...
+    "pageSize beyond 32 bits": {"content type", "body shape", "values"},
+    # ... and for the depth ceiling, in JIM's words.
+    "beyond the depth ceiling": {"content type", "body shape", "values"},
+    # Errors: 401 is {"error": "Unauthorized", "message": "Authentication required"}, no code.
+    "no key": {"body shape", "values"},
+    # Errors: 403 has an empty body.
+    "key without the Administrator role": {"content type", "body shape"},
+    # Paging: sortDirection must be exactly asc or desc (case-sensitive) ...
+    "sortDirection in capitals": {"status", "content type", "body shape"},
+    # ... sortBy at most 100 characters ...
+    "sortBy of 101 characters": {"status", "content type", "body shape"},
+    # ... filter at most 500.
+    "filter of 501 characters": {"status", "content type", "body shape"},
+    # Paging: query keys are case-insensitive.
+    "query keys in capitals": {"values"},
+    # Errors: a malformed id never reaches the API, it falls through to the web UI ...
+    "id not a GUID": {"status", "content type", "body shape"},
+    # ... which, without a key, is JIM's 401 (its message is listed once, for "no key").
+    "id not a GUID, no key": {"body shape"},
+    # Errors: 429 carries Retry-After: 60 (where the documented rule counts down the window).
+    "rate limit, no key": {"headers"},
+}
+# Keys, limits, headers: every API response carries JIM's security headers.
+EVERY_RESPONSE = {
+    ("content-security-policy", "(none)", JIM_CSP),
+    ("permissions-policy", "(none)", "camera=(), microphone=(), geolocation=()"),
+    ("referrer-policy", "(none)", "strict-origin-when-cross-origin"),
+    ("x-content-type-options", "(none)", "nosniff"),
+    ("x-frame-options", "(none)", "DENY"),
+}
+
+
+@pytest.fixture(scope="module")
+def builtin() -> drift.Report:
+    return drift.compare("documented", "jim")
+
+
+def test_readme_holds_the_report_of_the_built_in_profiles(builtin: drift.Report) -> None:
+    expected = drift.render(builtin, "documented", "jim")
+    assert drift.readme_section(README.read_text(encoding="utf-8")) == expected, (
+        "README.md's drift report is out of date: run `make drift ARGS=--write-readme` "
+        "(or `.venv/bin/mockserver drift --write-readme`) and commit the result"
+    )
+
+
+def test_the_profiles_differ_exactly_where_jim_observed_says(builtin: drift.Report) -> None:
+    assert {row.probe.name: set(row.aspects) for row in builtin.differing} == DIFFERENCES
+    assert {(c.where, c.left, c.right) for c in builtin.every_response} == EVERY_RESPONSE
+
+
+def test_every_probe_is_reported_as_differing_or_agreeing(builtin: drift.Report) -> None:
+    assert [row.probe for row in builtin.rows] == list(PROBES)
+    assert {row.probe.name for row in builtin.agreeing} == {p.name for p in PROBES} - set(DIFFERENCES)
+
+
+@pytest.mark.parametrize(
+    ("probe", "shown"),
+    [
+        (
+            "a page of items",
+            ['items[].objectChangeType: "Update" → "Updated"', '"Add" → "Added"', '"Delete" → "Deleted"'],
+        ),
+        ("past the last page", ["totalCount: 248 → 0", "totalPages: 5 → 0"]),
+        ("query keys in capitals", ["page: 1 → 2", "pageSize: 25 → 5"]),
+        ("rate limit, no key", ["Retry-After: 58 → 60"]),
+    ],
+)
+def test_example_values_show_the_difference(builtin: drift.Report, probe: str, shown: list[str]) -> None:
+    row = drift.render(builtin, "documented", "jim").split(f"| {probe}: ", 1)[1].split("\n", 1)[0]
+    for text in shown:
+        assert text in row, row
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "shown"),
+    [
+        (
+            '"Page 2 is too deep. Narrow it."',
+            '"Page 2 is too deep. Stop."',
+            ('"Page 2 is too deep. Narrow it."', '"Page 2 is too deep. Stop."'),
+        ),
+        ('"' + "word " * 10 + 'left"', '"' + "word " * 10 + 'right"', ('…word left"', '…word right"')),
+        ('"' + "a" * 50 + 'x"', '"' + "a" * 50 + 'y"', ("…" + "a" * 20 + 'x"', "…" + "a" * 20 + 'y"')),
+    ],
+)
+def test_values_alike_for_most_of_their_width_are_shown_from_where_they_part(
+    left: str, right: str, shown: tuple[str, str]
+) -> None:
+    assert drift.excerpts(left, right) == shown
+
+
+@pytest.mark.parametrize("profile", ["documented", "jim"])
+def test_a_profile_differs_from_itself_nowhere(profile: str) -> None:
+    report = drift.compare(profile, profile)
+    assert not report.differs, drift.render(report, profile, profile)
+    assert drift.render(report, profile, profile).endswith(f"No differences: all {len(PROBES)} probes agree.\n")
+
+
+@pytest.fixture(scope="module")
+def served_jim() -> Iterator[str]:
+    """The jim profile served over HTTP, rate limits on (JIM's 30 a minute per address without a key)."""
+    port = free_port()
+    serve = ["serve", "--port", str(port), "--profile", "jim", "--rate-limit", "--log-level", "warning"]
+    server = subprocess.Popen([sys.executable, "-m", "mockserver", *serve, "--no-access-log"])
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health", server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_served_jim_profile_over_http_gives_the_built_in_report(builtin: drift.Report, served_jim: str) -> None:
+    live = drift.compare("documented", served_jim)
+    assert drift.render(live, "documented", "jim") == drift.render(builtin, "documented", "jim")
+
+
+def test_readme_rewrite_keeps_everything_outside_the_markers() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert drift.with_section(readme, drift.readme_section(readme)) == readme
+    rewritten = drift.with_section(readme, "a new report\n")
+    assert drift.readme_section(rewritten) == "a new report\n"
+    start, end = rewritten.index(drift.README_START), readme.index(drift.README_END)
+    assert rewritten[:start] == readme[:start] and rewritten.endswith(readme[end:])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status"),
+    [
+        (["--check"], 1),
+        ([], 0),
+        (["--left", "jim", "--check"], 0),
+        (["--right", "documented", "--check"], 0),
+    ],
+)
+def test_check_exits_1_only_when_the_servers_differ(arguments: list[str], status: int) -> None:
+    result = CliRunner().invoke(main, ["drift", "--no-rate-limit-probe", *arguments])
+    assert result.exit_code == status, result.output
+    assert result.output.startswith("Left `"), result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "message"),
+    [
+        (["--right", "staging"], 2, "neither a profile"),
+        (["--right", "jim", "--base-url", "http://127.0.0.1:1"], 2, "give one of them"),
+        (["--base-url", "http://127.0.0.1:1", "--write-readme"], 2, "documented against jim"),
+    ],
+)
+def test_bad_targets_are_usage_errors(arguments: list[str], status: int, message: str) -> None:
+    result = CliRunner().invoke(main, ["drift", *arguments])
+    assert result.exit_code == status and message in result.output, result.output
+
+
+def test_an_unreachable_url_exits_3() -> None:
+    result = CliRunner().invoke(main, ["drift", "--base-url", f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 3, result.output
+    assert "cannot reach" in result.output
