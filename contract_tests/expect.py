@@ -41,6 +41,8 @@ class Expected:
     """Whether the depth ceiling is reported beside other bad parameters (documented) or only alone (jim)."""
     non_guid_id_is_web_ui: bool
     """A non-GUID id: 400 VALIDATION_ERROR (documented) or the web UI's answer (jim)."""
+    dotnet_guid_forms: bool
+    """Ids as 32 digits, or in braces or parentheses, name the activity (jim, as .NET parses GUIDs) or are 400s."""
     validates_item_sorting: bool
     """Execution items validate sortBy/sortDirection/filter (jim) or ignore them as unknown (documented)."""
     query_keys_fold_case: bool
@@ -74,6 +76,7 @@ DOCUMENTED = Expected(
     jim_auth_bodies=False,
     depth_reported_with_others=True,
     non_guid_id_is_web_ui=False,
+    dotnet_guid_forms=False,
     validates_item_sorting=False,
     query_keys_fold_case=False,
     security_headers=False,
@@ -89,6 +92,7 @@ JIM = Expected(
     jim_auth_bodies=True,
     depth_reported_with_others=False,
     non_guid_id_is_web_ui=True,
+    dotnet_guid_forms=True,
     validates_item_sorting=True,
     query_keys_fold_case=True,
     security_headers=True,
