@@ -39,6 +39,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         " with its own spec); in-process, the app is started in that profile (env CONTRACT_PROFILE)",
     )
     group.addoption(
+        "--rate-limited",
+        action="store_true",
+        default=bool(os.environ.get("CONTRACT_RATE_LIMITED")),
+        help="the live server enforces rate limits: one test spends up to 40 requests without a key to reach"
+        " its per-IP limit (in-process, the suite builds a rate-limited app of its own)",
+    )
+    group.addoption(
         "--sandbox-ids",
         action="store_true",
         default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")),
@@ -80,3 +87,20 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             # Not a broken rule: the suite could not run. Exit status 3, not 1.
             pytest.exit(f"cannot reach {base_url}: {exc}", returncode=3)
         yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, profile=profile, **values)
+
+
+@pytest.fixture(scope="session")
+def rate_limited(request: pytest.FixtureRequest, target: Target) -> Iterator[httpx.Client]:
+    """A client of a server that rate-limits: the in-process app's twin with one request a minute per IP
+    without a key, or the live target itself when --rate-limited says it enforces limits."""
+    if target.app is None:
+        if not request.config.getoption("rate_limited"):
+            pytest.skip("needs a target that enforces rate limits: pass --rate-limited (spends up to 40 requests)")
+        yield target.client
+        return
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    settings = Settings(access_log=False, profile=target.profile.name, rate_limit=True, rate_limit_per_ip=1)
+    with create_app(settings).test_client() as client:
+        yield client

@@ -27,8 +27,8 @@ SPEC = ROOT / "openapi.yaml"
 class Expected:
     name: str
     overlay: Path | None
-    change_types: frozenset[str]
-    """The change types the sandbox's items carry (the seed activity has all three)."""
+    change_names: Mapping[str, str]
+    """Each documented change type (Add, Update, Delete) by the name this profile sends."""
     true_total_past_last_page: bool
     """Past the last page of execution items: the true totalCount (documented) or 0 (jim)."""
     problem_details: bool
@@ -51,6 +51,11 @@ class Expected:
     """JIM's security headers on every response (jim); documented sends none unless asked."""
     fixed_retry_after: int | None
 
+    @property
+    def change_types(self) -> frozenset[str]:
+        """The change types the sandbox's items carry (the seed activity has all three)."""
+        return frozenset(self.change_names.values())
+
     def key(self, name: str) -> str:
         """The key under which a bad parameter is reported."""
         return name[:1].upper() + name[1:] if self.pascal_case_keys else name
@@ -69,7 +74,7 @@ class Expected:
 DOCUMENTED = Expected(
     name="documented",
     overlay=None,
-    change_types=frozenset({"Add", "Update", "Delete"}),
+    change_names={"Add": "Add", "Update": "Update", "Delete": "Delete"},
     true_total_past_last_page=True,
     problem_details=False,
     pascal_case_keys=False,
@@ -85,7 +90,7 @@ DOCUMENTED = Expected(
 JIM = Expected(
     name="jim",
     overlay=ROOT / "profiles" / "jim.overlay.yaml",
-    change_types=frozenset({"Added", "Updated", "Deleted"}),
+    change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
     true_total_past_last_page=False,
     problem_details=True,
     pascal_case_keys=True,

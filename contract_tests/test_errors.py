@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import httpx
 import pytest
 
 from contract_tests.target import MISSING_ID, Target
@@ -52,6 +55,23 @@ def test_other_guid_forms(target: Target, form: str) -> None:
 
 def test_validation_comes_before_existence(target: Target) -> None:
     target.assert_validation_error(target.items(MISSING_ID, page="x"), "page")
+
+
+def test_a_request_over_the_rate_limit_is_429_with_retry_after(target: Target, rate_limited: httpx.Client) -> None:
+    for _ in range(40):  # a live JIM lets 30 a minute through per client address
+        response = rate_limited.get(target.items_url(MISSING_ID))
+        if response.status_code == 429:
+            break
+    target.assert_error(response, 429, "TOO_MANY_REQUESTS")
+    time.sleep(1.1)  # a Retry-After that counts the window down says less a second later; a fixed one does not
+    again = rate_limited.get(target.items_url(MISSING_ID))
+    target.assert_error(again, 429, "TOO_MANY_REQUESTS")
+    values = [r.headers.get("retry-after", "") for r in (response, again)]
+    if target.profile.fixed_retry_after is not None:
+        assert values == [str(target.profile.fixed_retry_after)] * 2
+    else:  # whole seconds until a request would be let in, within the one-minute window
+        assert all(v.isdigit() and 1 <= int(v) <= 60 for v in values), values
+        assert int(values[1]) < int(values[0]), f"Retry-After does not count down: {values}"
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])

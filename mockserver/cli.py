@@ -314,7 +314,8 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option(
     "--rate-limit-probe/--no-rate-limit-probe",
     default=True,
-    help="Probe the per-IP rate limit: up to 40 requests without a key, 2 s apart from the first.  [default: on]",
+    help="Probe the per-IP rate limit: up to 40 requests without a key until a 429, and one more a second later"
+    " (does Retry-After count down?).  [default: on]",
 )
 @click.option("--check", is_flag=True, help="Exit 1 when the servers differ at all (for CI).")
 @click.option("--write-readme", is_flag=True, help="Write the built-in profiles' report into README.md instead.")

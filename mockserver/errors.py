@@ -89,6 +89,16 @@ def too_many_requests(retry_after: int) -> JimError:
     )
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+
+
+def in_method_order(allow: str) -> str:
+    """An Allow list in one fixed order (Starlette builds it from a set, so its order changes from run to run)."""
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    rank = {m: i for i, m in enumerate(METHOD_ORDER)}
+    return ", ".join(sorted(methods, key=lambda m: (rank.get(m, len(rank)), m)))
+
+
 def internal_error() -> JimError:
     # Never the exception's text: it may carry internals.
     return JimError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
@@ -135,7 +145,7 @@ def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
         return path_not_found(request.url.path)
     if status == 405:
         allow = (getattr(exc, "headers", None) or {}).get("Allow", "GET, HEAD")
-        return method_not_allowed(request.method, allow)
+        return method_not_allowed(request.method, in_method_order(allow))
     if status is not None and 400 <= status < 500:
         detail = getattr(exc, "detail", None) or "The request is not valid."
         return validation_error({"request": [str(detail)]})

@@ -30,7 +30,9 @@ from mockserver.shared_state import KEY_PREFIX
 logger = logging.getLogger("mockserver.journal")
 
 ADMIN_PREFIX = "/__admin/"
-REQUESTS_PATH = "/__admin/requests"
+ADMIN_PREFIX = "/__admin/"
+"""The sandbox's own routes, outside the contract (admin-openapi.yaml)."""
+REQUESTS_PATH = ADMIN_PREFIX + "requests"
 Entry = dict[str, Any]
 """What is stored per request: raw values (epoch seconds, the query string), formatted only when read."""
 

@@ -20,6 +20,7 @@ import orjson
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 from mockserver import errors, paging
+from mockserver.journal import ADMIN_PREFIX
 from mockserver.params import DOCUMENTED_WORDING, Wording
 from mockserver.settings import PROJECT_ROOT
 
@@ -78,11 +79,15 @@ def trace_id(request: ConnexionRequest) -> str:
 
 
 class JimErrorStyle:
-    """Validation failures as problem details, 401 as `{error, message}`, 403 with no body; the rest the envelope."""
+    """Validation failures as problem details, 401 as `{error, message}`, 403 with no body; the rest the envelope.
+
+    Only for the API: the sandbox's admin routes (the journal) keep the envelope admin-openapi.yaml promises."""
 
     UNAUTHORISED_BODY = orjson.dumps({"error": "Unauthorized", "message": "Authentication required"})
 
     def response(self, request: ConnexionRequest, error: errors.JimError) -> ConnexionResponse:
+        if request.url.path.startswith(ADMIN_PREFIX):
+            return errors.ENVELOPE.response(request, error)
         headers = dict(error.headers or {})
         if error.code == "VALIDATION_ERROR":
             problem = {

@@ -165,6 +165,10 @@ def jim_documented_vocabulary() -> None:
     jim_profile(change_types={})
 
 
+def jim_retry_after_counts_down() -> None:
+    jim_profile(retry_after=None)
+
+
 def jim_camel_case_keys() -> None:
     class CamelCaseWording(JimWording):
         def field(self, name: str) -> str:
@@ -187,6 +191,7 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "jim_true_total_past_last_page": ("jim: past the last page reports the true total", jim_true_total_past_last_page),
     "jim_documented_vocabulary": ("jim: items carry Add/Update/Delete", jim_documented_vocabulary),
     "jim_camel_case_keys": ("jim: validation problems are keyed page, not Page", jim_camel_case_keys),
+    "jim_retry_after_counts_down": ("jim: Retry-After counts the window down, not 60", jim_retry_after_counts_down),
 }
 
 

@@ -135,3 +135,22 @@ def test_jims_web_ui_answers_a_non_guid_id_for_any_usable_key(make_client: Calla
         refused = client.get("/api/v1/activities/not-a-guid/stats", headers={"X-Api-Key": key})
         assert refused.status_code == 401
         assert refused.json() == {"error": "Unauthorized", "message": "Authentication required"}
+
+
+def test_jims_rendering_is_for_the_api_the_journal_keeps_its_envelope(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(profile="jim", journal_size=10, prefer=True, access_log=False)
+    journal = client.get("/__admin/requests?status=abc")
+    assert journal.status_code == 400 and journal.headers["content-type"] == "application/json"
+    assert journal.json()["code"] == "VALIDATION_ERROR", "admin-openapi.yaml promises the envelope"
+    health = client.get("/api/v1/health", headers={"Prefer": "bogus"})
+    assert health.status_code == 400 and health.headers["content-type"] == "application/problem+json"
+    assert list(health.json()["errors"]) == ["Prefer"]
+    declared = load_spec(SPEC, JIM)["components"]["responses"]["PreferNotUnderstood"]["content"]
+    assert list(declared) == ["application/problem+json"]
+
+
+def test_the_allow_header_lists_methods_in_one_order(client: TestClient) -> None:
+    answer = client.post(f"/api/v1/activities/{SEED_ACTIVITY}/items", headers=ADMIN)
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, HEAD"
+    assert answer.json()["message"] == "Method POST is not allowed here. Allowed methods are GET, HEAD."
