@@ -273,7 +273,7 @@ def hot_and_depth(bench: Bench, bodies: Mapping[str, bytes]) -> list[report.Row]
     bodies_file = write_bodies(bench.workdir / "hot-bodies.json", stored)
     ours_row = report.Row("hot", "ours", options.connections)
     # The jim profile adds its security headers and the web-UI routing check: this row shows their cost.
-    jim_row = report.Row("hot", "ours, --profile jim", options.connections)
+    jim_row = report.Row("hot", "ours, jim", options.connections)
     ceiling_row = report.Row("hot", "ceiling", options.connections)
     with (
         servers.running(bench.ours(), bench.workdir) as ours,
