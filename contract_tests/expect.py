@@ -15,9 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mockserver.overlay import apply_overlay
+from mockserver.overlay import overlaid_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -62,13 +60,7 @@ class Expected:
 
     @cached_property
     def spec(self) -> dict[str, Any]:
-        with SPEC.open(encoding="utf-8") as handle:
-            spec: dict[str, Any] = yaml.safe_load(handle)
-        if self.overlay is None:
-            return spec
-        with self.overlay.open(encoding="utf-8") as handle:
-            overlay: Mapping[str, Any] = yaml.safe_load(handle)
-        return apply_overlay(spec, overlay, str(self.overlay))
+        return overlaid_spec(SPEC, self.overlay)
 
 
 DOCUMENTED = Expected(

@@ -46,7 +46,7 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     unreachable Redis raises shared_state.SharedStateError."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
-    store = store or load_store(settings.fixtures_dir, spec, settings.seed, profile.change_types)
+    store = store or load_store(settings.fixtures_dir, spec, settings.seed, profile.change_names)
     handlers = Handlers(store, empty_past_last_page=profile.empty_past_last_page)
     render = partial(errors.render, style=profile.error_style)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]

@@ -77,12 +77,7 @@ def load_item_file(path: Path, item_validator: OAS30Validator, change_names: Map
         check_vocabulary(path, index, record)
     unique(path, (r["id"] for r in records), "id")
     ordered = sorted(records, key=lambda r: r["id"])
-
-    def served(record: dict[str, Any]) -> dict[str, Any]:
-        change = record["objectChangeType"]
-        return {**record, "objectChangeType": change_names.get(change, change)}
-
-    return StoredItems(tuple(orjson.dumps(served(r)) for r in ordered), tally_items(records))
+    return StoredItems(tuple(orjson.dumps(synth.served_as(r, change_names)) for r in ordered), tally_items(records))
 
 
 def generated_items(pools: synth.ItemPools, salt: str, spec: dict[str, Any]) -> synth.GeneratedActivity:

@@ -117,7 +117,7 @@ class Profile:
     summary: str
     overlay: Path | None
     """Applied to the main spec to give the spec this profile serves and is tested against."""
-    change_types: Mapping[str, str]
+    change_names: Mapping[str, str]
     """Documented change type -> the name this profile sends (fixtures are written in the documented ones)."""
     wording: Wording
     error_style: errors.ErrorStyle
@@ -137,7 +137,7 @@ DOCUMENTED = Profile(
     name="documented",
     summary="the public documentation and CONTRACT.md (the default)",
     overlay=None,
-    change_types={},
+    change_names={},
     wording=DOCUMENTED_WORDING,
     error_style=errors.ENVELOPE,
     empty_past_last_page=False,
@@ -151,7 +151,7 @@ JIM = Profile(
     name="jim",
     summary="the real JIM server, as its source behaves (README: where the documentation and server differ)",
     overlay=PROJECT_ROOT / "profiles" / "jim.overlay.yaml",
-    change_types={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
+    change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
     wording=JimWording(),
     error_style=JimErrorStyle(),
     empty_past_last_page=True,

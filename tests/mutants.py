@@ -162,7 +162,7 @@ def jim_true_total_past_last_page() -> None:
 
 
 def jim_documented_vocabulary() -> None:
-    jim_profile(change_types={})
+    jim_profile(change_names={})
 
 
 def jim_retry_after_counts_down() -> None:
