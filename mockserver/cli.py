@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 import logging.config
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 import httpx
-import orjson
-import uvicorn
-import yaml
 from pydantic import ValidationError
 
-from mockserver import drift as drift_report
-from mockserver.app import create_app, freeze_startup_objects, load_spec
-from mockserver.overlay import OverlayError
-from mockserver.probes import PROBES, SANDBOX, Ids
+from mockserver import serving
+from mockserver.app import create_app
+from mockserver.drift import markdown as drift_markdown
+from mockserver.drift import report as drift_report
+from mockserver.drift.probes import PROBES, SANDBOX, Ids
+from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, options
 from mockserver.profiles import PROFILES
-from mockserver.settings import PROJECT_ROOT, Settings
-from mockserver.shared_state import SharedStateError
-from mockserver.store import FixtureError
-from mockserver.wire import PROTOCOL
-
-LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
-"""The process id tells the workers of `--workers N` apart."""
-
-
-def log_config(level: str) -> dict[str, Any]:
-    """One format for our loggers and uvicorn's, applied by uvicorn in every worker process."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
-        "root": {"handlers": ["stderr"], "level": level.upper()},
-        "loggers": {"uvicorn.access": {"level": "WARNING"}},
-    }
+from mockserver.profiles.spec import load_spec, spec_text
+from mockserver.settings import Settings
+from mockserver.startup import StartupError
 
 
 def build_settings(**flags: Any) -> Settings:
@@ -55,12 +35,10 @@ def build_settings(**flags: Any) -> Settings:
 
 
 def build_app(settings: Settings) -> Any:
+    """The app, or exit 2 with one line saying what stops it (a fixture, the overlay, Redis): never a traceback."""
     try:
         return create_app(settings)
-    except FixtureError as exc:
-        click.echo(f"mockserver: bad fixture: {exc}", err=True)
-        sys.exit(2)
-    except (SharedStateError, OverlayError) as exc:
+    except StartupError as exc:
         click.echo(f"mockserver: {exc}", err=True)
         sys.exit(2)
 
@@ -75,129 +53,8 @@ def main() -> None:
     """
 
 
-fixture_options = [
-    click.option(
-        "--profile",
-        type=click.Choice(["documented", "jim"]),
-        help="Answer as JIM's documentation says (documented), or as the real JIM server does (jim):"
-        " its vocabulary, error bodies, paging and headers; README, 'Profiles'.  [default: documented]",
-    ),
-    click.option(
-        "--fixtures",
-        "fixtures_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Folder of fixture files.  [default: ./fixtures of the project]",
-    ),
-    click.option(
-        "--seed",
-        type=click.IntRange(min=0),
-        help="Seed for generated items and chaos runs: same seed, same run.  [default: 0]",
-    ),
-]
-
-
-def with_fixture_options(command: Any) -> Any:
-    for option in reversed(fixture_options):
-        command = option(command)
-    return command
-
-
-# The sandbox controls: every one off unless given. See README, "Testing your client's resilience".
-control_options = [
-    click.option(
-        "--rate-limit/--no-rate-limit",
-        default=None,
-        help="JIM's rate limits: 429 with Retry-After, before authentication.  [default: off]",
-    ),
-    click.option(
-        "--rate-limit-per-key",
-        type=click.IntRange(1, 1_000_000),
-        metavar="N",
-        help="Requests a minute per valid key (sliding window).  [default: 300]",
-    ),
-    click.option(
-        "--rate-limit-per-ip",
-        type=click.IntRange(1, 1_000_000),
-        metavar="N",
-        help="Requests a minute per client IP without a valid key (fixed window).  [default: 30]",
-    ),
-    click.option(
-        "--prefer/--no-prefer",
-        default=None,
-        help="Honour the Prefer request header: code=429|500|503, delay=MS, retry-after=S.  [default: off]",
-    ),
-    click.option(
-        "--fault-rate",
-        type=click.FloatRange(0.0, 1.0),
-        metavar="FRACTION",
-        help="Answer this fraction of requests 503 or 500, drawn from --seed.  [default: 0]",
-    ),
-    click.option(
-        "--latency-ms",
-        metavar="MS|MIN:MAX",
-        help="Add this latency (uniform between MIN and MAX, drawn from --seed), at most 10000.  [default: none]",
-    ),
-    click.option(
-        "--journal",
-        "journal_size",
-        type=click.IntRange(0, 100_000),
-        is_flag=False,
-        flag_value=100,
-        metavar="[N]",
-        help="Keep the last N requests (100 if N is left out) at /__admin/requests; 0 is off.  [default: off]",
-    ),
-    click.option(
-        "--cors-origin",
-        "cors_origins",
-        multiple=True,
-        metavar="ORIGIN",
-        help="Allow this origin by CORS (repeatable), for example http://localhost:3000.  [default: none]",
-    ),
-    click.option(
-        "--security-headers/--no-security-headers",
-        default=None,
-        help="Send the security headers JIM sends (nosniff, DENY, CSP, …)."
-        "  [default: off; always on with --profile jim]",
-    ),
-    click.option(
-        "--redis-url",
-        metavar="URL",
-        help="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
-        "  [default: in process]",
-    ),
-]
-
-
-def with_control_options(command: Any) -> Any:
-    for option in reversed(control_options):
-        command = option(command)
-    return command
-
-
 @main.command()
-@click.option("--host", help="Address to bind.  [default: 127.0.0.1]")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port to bind; 0 picks a free one.  [default: 8080]")
-@with_fixture_options
-@click.option(
-    "--validate-responses/--no-validate-responses",
-    default=None,
-    help="Check every response against the spec (slow; for debugging the server).",
-)
-@click.option(
-    "--access-log/--no-access-log",
-    default=None,
-    help="One line per request: method, path, status, duration, key prefix.  [default: on]",
-)
-@click.option(
-    "--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="[default: info]"
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    help="Worker processes, run by uvicorn's supervisor; they answer alike"
-    " (rate limits and the journal need --redis-url).  [default: 1]",
-)
-@with_control_options
+@options(*SERVER_SETTINGS[:2], *FIXTURE_SETTINGS, *SERVER_SETTINGS[2:], *CONTROL_SETTINGS)
 def serve(**flags: Any) -> None:
     """Validate the fixtures, then serve the API until interrupted.
 
@@ -211,31 +68,12 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
-    logging.config.dictConfig(log_config(settings.log_level))
+    logging.config.dictConfig(serving.log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"
     fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
     click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)", err=True)
-    common: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_config": log_config(settings.log_level),
-        "access_log": False,
-        "log_level": settings.log_level,
-        # No WebSocket routes: an Upgrade header is an ordinary request, not uvicorn's bare 403.
-        "ws": "none",
-        # The client address is the socket's: a local client cannot dodge the per-IP rate limit, or
-        # write another address into the journal, with an X-Forwarded-For header.
-        "proxy_headers": False,
-        "http": PROTOCOL,
-    }
-    if settings.workers == 1:
-        freeze_startup_objects()
-        uvicorn.run(app, **common)
-        return
-    # Workers are separate processes: each rebuilds the app from the same settings, exported here.
-    os.environ.update(settings.as_environment())
-    uvicorn.run("mockserver.app:create_app_from_environment", factory=True, workers=settings.workers, **common)
+    serving.serve(app, settings)
 
 
 @main.command()
@@ -255,28 +93,14 @@ def spec(profile: str, form: str) -> None:
     """
     try:
         document = load_spec(Settings().spec_path, PROFILES[profile])
-    except OverlayError as exc:
+    except StartupError as exc:
         click.echo(f"mockserver: {exc}", err=True)
         sys.exit(2)
-    if form == "json":
-        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
-    else:
-        click.echo(yaml.dump(document, Dumper=BlockDumper, sort_keys=False, allow_unicode=True, width=100), nl=False)
-
-
-class BlockDumper(yaml.SafeDumper):
-    """Multi-line strings (the spec's descriptions) as literal blocks, as they are written in openapi.yaml."""
-
-
-def _literal_blocks(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-
-
-BlockDumper.add_representer(str, _literal_blocks)
+    click.echo(spec_text(document, form), nl=False)
 
 
 @main.command()
-@with_fixture_options
+@options(*FIXTURE_SETTINGS)
 def check(**flags: Any) -> None:
     """Validate the fixture files against the spec and exit: 0 when they are good, 2 naming the first fault."""
     settings = build_settings(**flags)
@@ -318,7 +142,11 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
     " (does Retry-After count down?).  [default: on]",
 )
 @click.option("--check", is_flag=True, help="Exit 1 when the servers differ at all (for CI).")
-@click.option("--write-readme", is_flag=True, help="Write the built-in profiles' report into README.md instead.")
+@click.option(
+    "--write-readme",
+    is_flag=True,
+    help="Write the built-in profiles' report into docs/profiles.md (the documentation's copy) instead.",
+)
 def drift(
     left: str | None,
     right: str | None,
@@ -358,13 +186,13 @@ def drift(
     except httpx.TransportError as exc:
         click.echo(f"mockserver: cannot reach {exc.request.url}: {exc}", err=True)
         sys.exit(3)
-    text = drift_report.render(report, left, right)
+    text = drift_markdown.as_markdown(report, left, right)
     if write_readme:
-        readme = PROJECT_ROOT / "README.md"
-        before = readme.read_text(encoding="utf-8")
-        after = drift_report.with_section(before, text)
-        readme.write_text(after, encoding="utf-8")
-        click.echo(f"mockserver: {readme} {'rewritten' if after != before else 'already up to date'}", err=True)
+        page = drift_markdown.DOCS_PAGE
+        before = page.read_text(encoding="utf-8")
+        after = drift_markdown.with_section(before, text)
+        page.write_text(after, encoding="utf-8")
+        click.echo(f"mockserver: {page} {'rewritten' if after != before else 'already up to date'}", err=True)
     else:
         click.echo(text, nl=False)
     if check and report.differs:

@@ -12,9 +12,10 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from mockserver.http import JSON, in_method_order
+
 logger = logging.getLogger("mockserver.errors")
 
-JSON = "application/json"
 GENERIC_VALIDATION_MESSAGE = "One or more validation errors occurred."
 
 
@@ -39,7 +40,7 @@ class JimError(ProblemException):  # type: ignore[misc]
         return f"JimError({self.status}, {self.code}, {self.message!r})"
 
 
-# The catalogue. Each function is one row of the README's error table.
+# The catalogue. Each function is one row of the error table in docs/api.md.
 
 
 def validation_error(errors: Mapping[str, Sequence[str]], message: str = GENERIC_VALIDATION_MESSAGE) -> JimError:
@@ -87,16 +88,6 @@ def too_many_requests(retry_after: int) -> JimError:
         "Too many requests. Please retry after the indicated delay.",
         headers={"Retry-After": str(retry_after)},
     )
-
-
-METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
-
-
-def in_method_order(allow: str) -> str:
-    """An Allow list in one fixed order (Starlette builds it from a set, so its order changes from run to run)."""
-    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
-    rank = {m: i for i, m in enumerate(METHOD_ORDER)}
-    return ", ".join(sorted(methods, key=lambda m: (rank.get(m, len(rank)), m)))
 
 
 def internal_error() -> JimError:
@@ -175,7 +166,7 @@ class EnvelopeStyle:
 ENVELOPE = EnvelopeStyle()
 
 
-def render(request: ConnexionRequest, exc: Exception, style: ErrorStyle = ENVELOPE) -> ConnexionResponse:
+def error_response(request: ConnexionRequest, exc: Exception, style: ErrorStyle = ENVELOPE) -> ConnexionResponse:
     """The one error handler: registered for every exception class and status code the stack can raise."""
     return style.response(request, as_jim_error(request, exc))
 

@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_LATENCY_MS = 10_000
 """The longest delay a chaos run or a `Prefer: delay=` may ask for."""
+JOURNAL_FLAG_SIZE = 100
+"""The journal's size when `--journal` is given without a number."""
 
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
@@ -23,32 +25,64 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MOCKSERVER_", frozen=True, extra="forbid")
 
     host: str = Field("127.0.0.1", description="Address to bind.")
-    port: int = Field(8080, ge=0, le=65535, description="Port to bind (0 picks a free one).")
+    port: int = Field(8080, ge=0, le=65535, description="Port to bind; 0 picks a free one.")
+    profile: Literal["documented", "jim"] = Field(
+        "documented",
+        description="Answer as JIM's documentation says (documented), or as the real JIM server does (jim):"
+        " its vocabulary, error bodies, paging and headers; docs/profiles.md.",
+    )
     fixtures_dir: Path = Field(PROJECT_ROOT / "fixtures", description="Folder of fixture files.")
     spec_path: Path = Field(PROJECT_ROOT / "openapi.yaml", description="The OpenAPI contract the server keeps.")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of generated items and chaos runs: same seed, same run.")
-    validate_responses: bool = Field(False, description="Check every response against the spec (slow: for tests).")
-    access_log: bool = Field(True, description="One log line per request.")
-    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
-    workers: int = Field(1, ge=1, le=64, description="Worker processes; replicas agree byte for byte.")
-    profile: Literal["documented", "jim"] = Field(
-        "documented", description="Answer as the documentation says (documented) or as the real JIM server does (jim)."
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="Seed for generated items and chaos runs: same seed, same run."
+    )
+    validate_responses: bool = Field(
+        False, description="Check every response against the spec (slow; for debugging the server)."
+    )
+    access_log: bool = Field(True, description="One line per request: method, path, status, duration, key prefix.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes, run by uvicorn's supervisor; they answer alike"
+        " (rate limits and the journal need --redis-url).",
     )
 
     # Sandbox controls. Every one is off by default, and an off control adds no middleware layer,
     # so the default server answers exactly the documented contract at the documented speed.
-    rate_limit: bool = Field(False, description="JIM's rate limits: per key (sliding window), per client IP (fixed).")
-    rate_limit_per_key: int = Field(300, ge=1, le=1_000_000, description="Requests a minute per authenticated key.")
-    rate_limit_per_ip: int = Field(30, ge=1, le=1_000_000, description="Requests a minute per IP without a valid key.")
-    prefer: bool = Field(False, description="Honour the Prefer request header: code=429|500|503, delay=MS.")
-    fault_rate: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of requests answered 503 or 500 (chaos runs).")
-    latency_ms: str | None = Field(None, description="Added latency, 'MS' or 'MIN:MAX' (uniform), at most 10000.")
-    journal_size: int = Field(0, ge=0, le=100_000, description="Requests kept at /__admin/requests; 0 is off.")
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field((), description="CORS origins (comma-separated in env).")
-    security_headers: bool = Field(
-        False, description="The security headers JIM sends on every response (the jim profile always sends its own)."
+    rate_limit: bool = Field(False, description="JIM's rate limits: 429 with Retry-After, before authentication.")
+    rate_limit_per_key: int = Field(
+        300, ge=1, le=1_000_000, description="Requests a minute per valid key (sliding window)."
     )
-    redis_url: str | None = Field(None, description="Redis shared by workers and replicas: counters and the journal.")
+    rate_limit_per_ip: int = Field(
+        30, ge=1, le=1_000_000, description="Requests a minute per client IP without a valid key (fixed window)."
+    )
+    prefer: bool = Field(
+        False, description="Honour the Prefer request header: code=429|500|503, delay=MS, retry-after=S."
+    )
+    fault_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Answer this fraction of requests 503 or 500, drawn from --seed."
+    )
+    latency_ms: str | None = Field(
+        None,
+        description=f"Add this latency (uniform between MIN and MAX, drawn from --seed), at most {MAX_LATENCY_MS}.",
+    )
+    journal_size: int = Field(
+        0,
+        ge=0,
+        le=100_000,
+        description=f"Keep the last N requests ({JOURNAL_FLAG_SIZE} if N is left out) at /__admin/requests; 0 is off.",
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Allow this origin by CORS (repeatable; comma-separated in the environment)."
+    )
+    security_headers: bool = Field(
+        False, description="Send the security headers JIM sends (nosniff, DENY, CSP, …); the jim profile always does."
+    )
+    redis_url: str | None = Field(
+        None, description="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
+    )
 
     def as_environment(self) -> dict[str, str]:
         """These settings as MOCKSERVER_* variables, for worker processes that rebuild them with Settings()."""

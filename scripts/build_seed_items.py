@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mockserver import synth
+from mockserver.world.hashing import digest, external_id, uuid4_from_free_bits
+from mockserver.world.names import display_name
 
 ACTIVITY = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "items" / f"{ACTIVITY}.json"
@@ -41,9 +42,9 @@ PROJECTED, JOINED, FLOWS, EXPORTS = 12, 3, 1540, 45
 
 def above_john(index: int) -> str:
     """An id above John's, so the two documented items stay first in id order."""
-    free = synth.digest("seed-activity", "id", index) >> 6
+    free = digest("seed-activity", "id", index) >> 6
     low = 0xC4 << 114  # first byte 0xc4.. keeps every id above "c3d4e5f6-..."
-    return synth.uuid4_from_free_bits(low + free % ((1 << 122) - low))
+    return uuid4_from_free_bits(low + free % ((1 << 122) - low))
 
 
 def build() -> list[dict[str, object]]:
@@ -54,7 +55,7 @@ def build() -> list[dict[str, object]]:
     ]
     kinds = [kind for kind, n in others for _ in range(n)]
     # Interleave change types deterministically rather than in blocks.
-    kinds = [k for _, k in sorted((synth.digest("seed-activity", "slot", i), k) for i, k in enumerate(kinds))]
+    kinds = [k for _, k in sorted((digest("seed-activity", "slot", i), k) for i, k in enumerate(kinds))]
 
     items: list[dict[str, object]] = []
     flows_left = FLOWS - 12 - 15
@@ -63,17 +64,17 @@ def build() -> list[dict[str, object]]:
     flowing = [i for i, k in enumerate(kinds) if k != "Delete"]
     # Every flowing item gets 1..14 attribute flows, spread by weight, summing exactly to the total.
     extra_total = flows_left - len(flowing)
-    weights = {i: 1 + synth.digest("seed-activity", "flows", i) % 11 for i in flowing}
+    weights = {i: 1 + digest("seed-activity", "flows", i) % 11 for i in flowing}
     base = {i: 1 + min(13, extra_total * weights[i] // sum(weights.values())) for i in flowing}
     for i in sorted(flowing, key=lambda i: -weights[i]) * 13:
         if sum(base.values()) == flows_left:
             break
         if base[i] < 14:
             base[i] += 1
-    exporting = set(sorted(flowing, key=lambda i: synth.digest("seed-activity", "export", i))[:exports_left])
+    exporting = set(sorted(flowing, key=lambda i: digest("seed-activity", "export", i))[:exports_left])
 
     for i, kind in enumerate(kinds):
-        h = synth.digest("seed-activity", "item", i)
+        h = digest("seed-activity", "item", i)
         object_type = "group" if h % 12 == 0 else "user"
         if kind == "Delete":
             summary = "PendingExportCreated:1"
@@ -89,8 +90,8 @@ def build() -> list[dict[str, object]]:
         items.append(
             {
                 "id": above_john(i),
-                "externalIdValue": synth.external_id(0, "seed-activity", i),
-                "displayName": synth.display_name(h >> 40, object_type),
+                "externalIdValue": external_id(0, "seed-activity", i),
+                "displayName": display_name(h >> 40, object_type),
                 "connectedSystemObjectType": object_type,
                 "objectChangeType": kind,
                 "errorType": None,

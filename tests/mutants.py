@@ -26,9 +26,11 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.responses import Response
 
 import mockserver.app
-from mockserver import errors, handlers, paging, params
-from mockserver.profiles import JimWording
+from mockserver import errors
+from mockserver.api import handlers, params
+from mockserver.profiles.jim import JimWording
 from mockserver.settings import Settings
+from mockserver.world import paging
 
 ENV = "MOCKSERVER_MUTANT"
 BIG_PAGE = 1_000_000
@@ -88,8 +90,8 @@ def reader_404_not_403() -> None:
 
 
 def problem_json_errors() -> None:
-    # create_app reads errors.render when it wires the error handlers, which is after this patch.
-    def render(request: ConnexionRequest, exc: Exception, **_: object) -> ConnexionResponse:
+    # create_app reads errors.error_response when it wires the error handlers, which is after this patch.
+    def error_response(request: ConnexionRequest, exc: Exception, **_: object) -> ConnexionResponse:
         error = errors.as_jim_error(request, exc)
         problem = {"type": "about:blank", "title": error.code, "status": error.status_code, "detail": error.message}
         return ConnexionResponse(
@@ -100,7 +102,7 @@ def problem_json_errors() -> None:
             headers=dict(error.headers or {}),
         )
 
-    replace(errors, "render", render)
+    replace(errors, "error_response", error_response)
 
 
 def huge_page_500() -> None:
@@ -124,8 +126,9 @@ def total_count_zero_past_last_page() -> None:
 
 
 def first_value_loses() -> None:
-    def last_values(query_string: bytes) -> dict[str, str]:
-        return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    def last_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        return {key.lower() if fold_case else key: value for key, value in pairs}
 
     replace(params, "first_values", last_values)
 

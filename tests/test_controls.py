@@ -18,18 +18,23 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
+from mockserver.api.auth import IdentifyCaller
 from mockserver.app import create_app
-from mockserver.browser import Cors, SecurityHeaders
 from mockserver.cli import build_settings, main
-from mockserver.faults import FaultMiddleware
-from mockserver.journal import JournalMiddleware
-from mockserver.middleware import AccessLog, CanonicalPath, HeadWithoutBody
-from mockserver.params import ContractValidationMiddleware
-from mockserver.ratelimit import RateLimitMiddleware
+from mockserver.compat import ParameterValidation
+from mockserver.controls.access_log import AccessLog
+from mockserver.controls.canonical_path import CanonicalPath
+from mockserver.controls.cors import Cors
+from mockserver.controls.faults import FaultMiddleware
+from mockserver.controls.head import HeadWithoutBody
+from mockserver.controls.journal import JournalMiddleware
+from mockserver.controls.rate_limit import RateLimitMiddleware
+from mockserver.controls.security_headers import SecurityHeaders
 from mockserver.settings import Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port
 
 DEFAULT_STACK = [
+    IdentifyCaller,
     AccessLog,
     CanonicalPath,
     HeadWithoutBody,
@@ -37,7 +42,7 @@ DEFAULT_STACK = [
     ExceptionMiddleware,
     RoutingMiddleware,
     SecurityMiddleware,
-    ContractValidationMiddleware,
+    ParameterValidation,
     LifespanMiddleware,
 ]
 CONTROLS: dict[str, tuple[dict[str, Any], set[type]]] = {

@@ -1,4 +1,4 @@
-"""The drift report: between the profiles it lists what jim-observed.md records and nothing else, the README
+"""The drift report: between the profiles it lists what jim-observed.md records and nothing else, docs/profiles.md
 holds its latest copy, and it finds nothing between a server and itself, in-process or over HTTP."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from mockserver import drift
 from mockserver.cli import main
-from mockserver.probes import PROBES
-from mockserver.profiles import JIM_CSP
+from mockserver.drift import markdown, report
+from mockserver.drift.probes import PROBES
+from mockserver.profiles.jim import JIM_CSP
 from mockserver.settings import PROJECT_ROOT
 from scripts.contract_live import free_port, wait_until_healthy
 
-README = PROJECT_ROOT / "README.md"
+DOCS_PAGE = PROJECT_ROOT / "docs" / "profiles.md"
 
 # Every probe on which the jim profile answers otherwise than the documented one, what differs (by the
 # report's columns; "headers" for a header of that probe alone), and the jim-observed.md fact it shows.
@@ -63,24 +63,24 @@ EVERY_RESPONSE = {
 
 
 @pytest.fixture(scope="module")
-def builtin() -> drift.Report:
-    return drift.compare("documented", "jim")
+def builtin() -> report.Report:
+    return report.compare("documented", "jim")
 
 
-def test_readme_holds_the_report_of_the_built_in_profiles(builtin: drift.Report) -> None:
-    expected = drift.render(builtin, "documented", "jim")
-    assert drift.readme_section(README.read_text(encoding="utf-8")) == expected, (
-        "README.md's drift report is out of date: run `make drift ARGS=--write-readme` "
+def test_the_profiles_page_holds_the_report_of_the_built_in_profiles(builtin: report.Report) -> None:
+    expected = markdown.as_markdown(builtin, "documented", "jim")
+    assert markdown.section(DOCS_PAGE.read_text(encoding="utf-8")) == expected, (
+        "docs/profiles.md's drift report is out of date: run `make drift ARGS=--write-readme` "
         "(or `.venv/bin/mockserver drift --write-readme`) and commit the result"
     )
 
 
-def test_the_profiles_differ_exactly_where_jim_observed_says(builtin: drift.Report) -> None:
+def test_the_profiles_differ_exactly_where_jim_observed_says(builtin: report.Report) -> None:
     assert {row.probe.name: set(row.aspects) for row in builtin.differing} == DIFFERENCES
     assert {(c.where, c.left, c.right) for c in builtin.every_response} == EVERY_RESPONSE
 
 
-def test_every_probe_is_reported_as_differing_or_agreeing(builtin: drift.Report) -> None:
+def test_every_probe_is_reported_as_differing_or_agreeing(builtin: report.Report) -> None:
     assert [row.probe for row in builtin.rows] == list(PROBES)
     assert {row.probe.name for row in builtin.agreeing} == {p.name for p in PROBES} - set(DIFFERENCES)
 
@@ -97,8 +97,8 @@ def test_every_probe_is_reported_as_differing_or_agreeing(builtin: drift.Report)
         ("rate limit, no key", ["Retry-After: (counts down) → 60"]),
     ],
 )
-def test_example_values_show_the_difference(builtin: drift.Report, probe: str, shown: list[str]) -> None:
-    row = drift.render(builtin, "documented", "jim").split(f"| {probe}: ", 1)[1].split("\n", 1)[0]
+def test_example_values_show_the_difference(builtin: report.Report, probe: str, shown: list[str]) -> None:
+    row = markdown.as_markdown(builtin, "documented", "jim").split(f"| {probe}: ", 1)[1].split("\n", 1)[0]
     for text in shown:
         assert text in row, row
 
@@ -118,14 +118,14 @@ def test_example_values_show_the_difference(builtin: drift.Report, probe: str, s
 def test_values_alike_for_most_of_their_width_are_shown_from_where_they_part(
     left: str, right: str, shown: tuple[str, str]
 ) -> None:
-    assert drift.excerpts(left, right) == shown
+    assert report.excerpts(left, right) == shown
 
 
 @pytest.mark.parametrize("profile", ["documented", "jim"])
 def test_a_profile_differs_from_itself_nowhere(profile: str) -> None:
-    report = drift.compare(profile, profile)
-    assert not report.differs, drift.render(report, profile, profile)
-    assert drift.render(report, profile, profile).endswith(f"No differences: all {len(PROBES)} probes agree.\n")
+    same = report.compare(profile, profile)
+    assert not same.differs, markdown.as_markdown(same, profile, profile)
+    assert markdown.as_markdown(same, profile, profile).endswith(f"No differences: all {len(PROBES)} probes agree.\n")
 
 
 @pytest.fixture(scope="module")
@@ -142,18 +142,18 @@ def served_jim() -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def test_a_served_jim_profile_over_http_gives_the_built_in_report(builtin: drift.Report, served_jim: str) -> None:
-    live = drift.compare("documented", served_jim)
-    assert drift.render(live, "documented", "jim") == drift.render(builtin, "documented", "jim")
+def test_a_served_jim_profile_over_http_gives_the_built_in_report(builtin: report.Report, served_jim: str) -> None:
+    live = report.compare("documented", served_jim)
+    assert markdown.as_markdown(live, "documented", "jim") == markdown.as_markdown(builtin, "documented", "jim")
 
 
-def test_readme_rewrite_keeps_everything_outside_the_markers() -> None:
-    readme = README.read_text(encoding="utf-8")
-    assert drift.with_section(readme, drift.readme_section(readme)) == readme
-    rewritten = drift.with_section(readme, "a new report\n")
-    assert drift.readme_section(rewritten) == "a new report\n"
-    start, end = rewritten.index(drift.README_START), readme.index(drift.README_END)
-    assert rewritten[:start] == readme[:start] and rewritten.endswith(readme[end:])
+def test_rewriting_the_report_keeps_everything_outside_the_markers() -> None:
+    page = DOCS_PAGE.read_text(encoding="utf-8")
+    assert markdown.with_section(page, markdown.section(page)) == page
+    rewritten = markdown.with_section(page, "a new report\n")
+    assert markdown.section(rewritten) == "a new report\n"
+    start, end = rewritten.index(markdown.SECTION_START), page.index(markdown.SECTION_END)
+    assert rewritten[:start] == page[:start] and rewritten.endswith(page[end:])
 
 
 @pytest.mark.parametrize(

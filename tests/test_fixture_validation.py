@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from mockserver.app import create_app, load_spec
+from mockserver.app import create_app
+from mockserver.profiles.spec import load_spec
 from mockserver.settings import PROJECT_ROOT, Settings
-from mockserver.store import FixtureError, load_store
+from mockserver.world.store import FixtureError, load_store
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 SEED_ITEMS = "items/a1b2c3d4-e5f6-7890-abcd-ef1234567890.json"

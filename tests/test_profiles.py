@@ -13,10 +13,10 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from contract_tests.expect import PROFILES as EXPECTED
-from mockserver.app import load_spec
 from mockserver.cli import main
-from mockserver.overlay import OverlayError, apply_overlay
 from mockserver.profiles import DOCUMENTED, JIM, PROFILES
+from mockserver.profiles.overlay import OverlayError, apply_overlay
+from mockserver.profiles.spec import load_spec
 from mockserver.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, LARGE_ACTIVITY, SEED_ACTIVITY
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from contract_tests.envelope import assert_error
-from mockserver.ratelimit import retry_after
+from mockserver.controls.rate_limit import retry_after
 from tests.conftest import ADMIN, SEED_ACTIVITY
 from tests.declared import assert_declared
 

@@ -8,7 +8,9 @@ from collections import Counter
 
 from starlette.testclient import TestClient
 
-from mockserver import synth
+from mockserver.world.generator import GeneratedActivity
+from mockserver.world.pools import ItemPools
+from mockserver.world.vocabulary import ERROR_TYPES
 from tests.conftest import ADMIN, LARGE_ACTIVITY, SEED_ACTIVITY, SYNC_ACTIVITY
 
 JANE = {
@@ -84,7 +86,7 @@ def test_seed_activity_items_agree_with_its_documented_statistics(client: TestCl
 
 def test_sync_activity_covers_every_error_type_and_change_type(client: TestClient) -> None:
     items = all_items(client, SYNC_ACTIVITY)
-    assert {i["errorType"] for i in items} - {None} == set(synth.ERROR_TYPES)
+    assert {i["errorType"] for i in items} - {None} == set(ERROR_TYPES)
     assert {i["objectChangeType"] for i in items} == {"Add", "Update", "Delete"}
     for item in items:
         if item["errorType"] is not None:
@@ -112,14 +114,14 @@ def test_large_activity_reports_one_and_a_half_million_items_at_any_depth(client
 
 def test_large_activity_ids_ascend_across_page_boundaries() -> None:
     count = 1_500_000
-    generated = synth.GeneratedActivity(synth.ItemPools(0), salt=LARGE_ACTIVITY, count=count)
+    generated = GeneratedActivity(ItemPools(0), salt=LARGE_ACTIVITY, count=count)
     for index in (0, 99, 100, 999_999, 1_000_000, count - 2):
         assert generated.item(index)["id"] < generated.item(index + 1)["id"]
 
 
 def test_generated_items_are_valid_version_4_guids_and_pure_functions_of_the_index() -> None:
-    generated = synth.GeneratedActivity(synth.ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
-    again = synth.GeneratedActivity(synth.ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
+    generated = GeneratedActivity(ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
+    again = GeneratedActivity(ItemPools(7), salt=LARGE_ACTIVITY, count=1_500_000)
     for index in range(0, 1_500_000, 150_001):
         item = generated.item(index)
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", item["id"]), item
@@ -127,6 +129,6 @@ def test_generated_items_are_valid_version_4_guids_and_pure_functions_of_the_ind
 
 
 def test_generated_page_matches_its_items() -> None:
-    generated = synth.GeneratedActivity(synth.ItemPools(3), salt=SYNC_ACTIVITY, count=600)
+    generated = GeneratedActivity(ItemPools(3), salt=SYNC_ACTIVITY, count=600)
     assert json.loads(generated.page_json(95, 105)) == [generated.item(i) for i in range(95, 105)]
     assert generated.page_json(600, 700) == b"[]"

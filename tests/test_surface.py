@@ -13,7 +13,7 @@ import yaml
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from mockserver.handlers import OPERATIONS
+from mockserver.api.handlers import OPERATIONS
 from mockserver.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, SEED_ACTIVITY
 

@@ -1,0 +1,36 @@
+"""Who is calling: the caller identified once per request, and the Administrator check Connexion's security runs."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import errors
+from mockserver.scope import caller, identify
+from mockserver.world.keys import KeyStore
+
+
+class IdentifyCaller:
+    """The outermost layer: reads the key header and leaves the Caller on the scope, for every later layer.
+
+    The key is looked up (hashed) at most once, by the first layer that asks: the rate limiter,
+    the web-UI fallback or the security check (Starlette's AuthenticationMiddleware is the model).
+    """
+
+    def __init__(self, app: ASGIApp, keys: KeyStore, key_header: str) -> None:
+        self.app = app
+        self.keys = keys
+        self.key_header = key_header.lower().encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            identify(scope, self.keys, self.key_header)
+        await self.app(scope, receive, send)
+
+
+def require_administrator(scope: Scope) -> None:
+    """401 without a usable key (one message for every cause: no oracle), 403 without the Administrator role."""
+    key = caller(scope).key
+    if key is None:
+        raise errors.unauthorised()
+    if not key.is_administrator:
+        raise errors.forbidden()

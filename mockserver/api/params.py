@@ -1,0 +1,119 @@
+"""The contract's parameter rules, which Connexion lacks: strict parsing, every error at once, the depth ceiling."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from starlette.types import Scope
+
+from mockserver import errors
+from mockserver.api.wording import DOCUMENTED_WORDING, Wording
+from mockserver.scope import FIELDS, Params, all_values, first_values, set_params
+from mockserver.startup import StartupError
+from mockserver.world import paging
+
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+HeaderCheck = Callable[[str], tuple[Any, str | None]]
+"""Parses one header's raw value: (value, None) or (None, message). Only headers given a check are read."""
+
+
+class OperationRules:
+    """One operation's declared path and query parameters, checked by their schema, every error collected.
+
+    Built once per operation at start-up. Absent parameters take their schema's default (None
+    without one); `page` and `pageSize`, when the operation has both, become their effective values
+    and face the depth ceiling. Declared header parameters are read only when the app gives them a
+    check (the Prefer header when the server honours it), so a server with every control off does
+    no header work here.
+    """
+
+    def __init__(
+        self,
+        parameters: Sequence[Mapping[str, Any]],
+        header_checks: Mapping[str, HeaderCheck] | None = None,
+        wording: Wording = DOCUMENTED_WORDING,
+        fold_query_case: bool = False,
+    ) -> None:
+        self.wording = wording
+        self.fold_query_case = fold_query_case
+        self.by_location: dict[str, list[Mapping[str, Any]]] = {}
+        for param in parameters:
+            if param["name"] not in FIELDS:
+                raise StartupError(f"the spec declares a parameter {param['name']!r} the server has no field for")
+            self.by_location.setdefault(param["in"], []).append(param)
+        checks = header_checks or {}
+        self.header_checks = [
+            (param["name"], param["name"].lower().encode("latin-1"), checks[param["name"]])
+            for param in self.by_location.get("header", [])
+            if param["name"] in checks
+        ]
+        self.paged = {"page", "pageSize"} <= {p["name"] for p in self.by_location.get("query", [])}
+
+    def __call__(self, scope: Scope) -> None:
+        fold = self.fold_query_case
+        query = first_values(scope.get("query_string", b""), fold)
+        path = scope.get("path_params", {})
+        wording = self.wording
+        problems: dict[str, list[str]] = {}
+        parsed: dict[str, Any] = {}
+        for location, raw_values in (("path", path), ("query", query)):
+            for param in self.by_location.get(location, []):
+                name = param["name"]
+                raw = raw_values.get(name.lower() if fold and location == "query" else name)
+                if raw is None:
+                    parsed[name] = param.get("schema", {}).get("default")
+                    continue
+                value, problem = check_value(name, str(raw), param.get("schema", {}), wording)
+                if problem:
+                    problems.setdefault(wording.field(name), []).append(problem)
+                parsed[name] = value
+        for name, raw_name, check in self.header_checks:
+            raw = all_values(scope, raw_name)
+            value, problem = check(raw) if raw else (None, None)
+            if problem:
+                problems.setdefault(wording.field(name), []).append(problem)
+            parsed[name] = value
+        depth = None
+        page_key, size_key = wording.field("page"), wording.field("pageSize")
+        if (
+            self.paged
+            and page_key not in problems
+            and size_key not in problems
+            and not (problems and wording.depth_alone)
+        ):
+            parsed["page"] = paging.effective_page(parsed["page"])
+            parsed["pageSize"] = paging.effective_page_size(parsed["pageSize"])
+            depth = paging.depth_error(parsed["page"], parsed["pageSize"])
+            if depth:
+                depth = wording.depth(parsed["page"], parsed["pageSize"], depth)
+                problems[page_key] = [depth]
+        if problems:
+            # Reported with every other problem; its own message leads only when it is the one problem.
+            if depth and len(problems) == 1:
+                raise errors.validation_error(problems, message=depth)
+            raise errors.validation_error(problems)
+        set_params(scope, Params(**{FIELDS[name]: value for name, value in parsed.items() if value is not None}))
+
+
+def check_value(
+    name: str, raw: str, schema: dict[str, Any], wording: Wording = DOCUMENTED_WORDING
+) -> tuple[Any, str | None]:
+    """Parse one raw value by its declared schema (type, format, enum, maxLength): (value, None) or (None, message)."""
+    kind, fmt = schema.get("type"), schema.get("format")
+    value: Any = raw
+    if kind == "integer":
+        value = paging.parse_int32(raw)
+        if value is None:
+            return None, wording.not_an_integer(name, raw)
+    elif kind == "string" and fmt == "uuid":
+        if not GUID.fullmatch(raw):
+            return None, wording.not_a_guid(name, raw)
+        value = raw.lower()
+    if "enum" in schema and value not in schema["enum"]:
+        return None, wording.not_allowed(name, raw, schema["enum"])
+    if "maxLength" in schema and len(raw) > schema["maxLength"]:
+        return None, wording.too_long(name, raw, schema["maxLength"])
+    return value, None

@@ -1,0 +1,60 @@
+"""The jim profile's answer to a non-GUID id: JIM routes `{id:guid}`, so the request falls through to its web UI."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import errors
+from mockserver.api.params import GUID
+from mockserver.scope import caller, routed_operation
+
+DOTNET_GUID = re.compile(
+    r"\s*(?:(?P<n>[0-9a-fA-F]{32})|(?P<d>%s)|\{(?P<b>%s)\}|\((?P<p>%s)\))\s*" % ((GUID.pattern,) * 3)
+)
+"""What JIM's `{id:guid}` route constraint (.NET's Guid.TryParse) accepts: 32 digits, the hyphenated form, or
+that form in braces or parentheses, any case, blanks around (not the rare hexadecimal-struct form)."""
+
+
+def route_guid(value: str) -> str | None:
+    """The GUID a route value parses to, as JIM's API then sees it (hyphenated, lower case), or None."""
+    match = DOTNET_GUID.fullmatch(value)
+    if match is None:
+        return None
+    text = next(group for group in match.groups() if group).replace("-", "").lower()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+PAGE = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>JIM</title></head>\n'
+    "<body><p>JIM's web UI answers here (a stand-in: this sandbox serves only the API). "
+    "The path has a value where the API expects a GUID, so no API route matched it.</p></body>\n</html>\n"
+)
+
+
+class WebUiFallback:
+    """Between routing and authentication: an operation's `id` that is not a GUID never reaches the API.
+
+    The web UI's host page needs a signed-in user but no role: without a usable key it is JIM's 401,
+    with any usable key (even one without the Administrator role) it is the page, 200 text/html.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and routed_operation(scope) is not None:
+            path_params = scope.get("path_params", {})
+            activity_id = path_params.get("id")
+            guid = route_guid(str(activity_id)) if activity_id is not None else None
+            if guid is not None:
+                # JIM's route binds a Guid, whatever its form; the jim spec types id as a plain string.
+                path_params["id"] = guid
+            elif activity_id is not None:
+                if caller(scope).key is None:
+                    raise errors.unauthorised()
+                await HTMLResponse(PAGE)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,33 @@
+"""HTTP vocabulary several stages share: methods, media types, the sandbox's own paths, JIM's security headers."""
+
+from __future__ import annotations
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+"""Every method a route may be asked for, in the order an Allow header lists them."""
+READ_METHODS = ("GET", "HEAD")
+
+SPEC_PATH = "/api/openapi/v1.json"
+REFERENCE_PATH = "/api/reference"
+ADMIN_PREFIX = "/__admin/"
+"""The sandbox's own routes, outside the contract (admin-openapi.yaml)."""
+REQUESTS_PATH = ADMIN_PREFIX + "requests"
+
+PREFER_HEADER = "Prefer"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+"""The security headers JIM sends on every response, less its Content-Security-Policy (each profile sets one)."""
+
+
+def in_method_order(methods: str) -> str:
+    """An Allow list in METHODS order (Starlette builds it from a set, so its order changes from run to run)."""
+    given = {m.strip().upper() for m in methods.split(",") if m.strip()}
+    rank = {m: i for i, m in enumerate(METHODS)}
+    return ", ".join(sorted(given, key=lambda m: (rank.get(m, len(rank)), m)))

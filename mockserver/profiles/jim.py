@@ -1,0 +1,118 @@
+"""The jim profile: answers as the real JIM server does, as read from its source.
+
+Past-tense change types, ASP.NET problem details for validation errors, its own 401 body, an
+empty 403, `totalCount 0` past the last page, `sortBy`/`sortDirection`/`filter` validated, query
+keys matched whatever their case, a non-GUID id falling through to the web UI, `Retry-After: 60`
+and its security headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+
+from mockserver import errors
+from mockserver.http import ADMIN_PREFIX, JSON, PROBLEM_JSON, SECURITY_HEADERS
+from mockserver.profiles.profile import Profile
+from mockserver.settings import PROJECT_ROOT
+from mockserver.text import quoted
+from mockserver.world import paging
+
+VALIDATION_PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"
+JIM_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self' wss: ws:; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+"""JIM's one Content-Security-Policy, sent site-wide (web UI, static assets and API alike)."""
+
+
+class JimWording:
+    """ASP.NET model binding's messages and JIM's PaginationRequest annotations, keys in PascalCase."""
+
+    # Only the depth ceiling (IValidatableObject.Validate) waits for every property-level check to pass.
+    depth_alone = True
+
+    def field(self, name: str) -> str:
+        return name[:1].upper() + name[1:]
+
+    def not_an_integer(self, name: str, raw: str) -> str:
+        if raw == "":
+            return "The value '' is invalid."
+        return f"The value '{quoted(raw)}' is not valid for {self.field(name)}."
+
+    def not_a_guid(self, name: str, raw: str) -> str:
+        # Unreachable in this profile: a non-GUID id never reaches validation (see WebUiFallback).
+        return f"The value '{quoted(raw)}' is not valid for {self.field(name)}."
+
+    def not_allowed(self, name: str, raw: str, allowed: Sequence[Any]) -> str:
+        if name == "sortDirection":
+            return "Sort direction must be 'asc' or 'desc'."
+        return f"The value '{quoted(raw)}' is not valid for {self.field(name)}."
+
+    def too_long(self, name: str, raw: str, limit: int) -> str:
+        what = {"sortBy": "Sort property name", "filter": "Filter string"}.get(name, self.field(name))
+        return f"{what} must not exceed {limit} characters."
+
+    def depth(self, page: int, page_size: int, documented: str) -> str:
+        return (
+            f"Page {page:,} is beyond the maximum retrieval depth of {paging.MAX_DEPTH:,} rows "
+            f"(the deepest page at a page size of {page_size} is {paging.deepest_page(page_size):,}). "
+            "Requests beyond this depth are rejected to protect database performance at scale; narrow the "
+            "result set with a filter or search rather than paging so deep."
+        )
+
+
+def trace_id(request: ConnexionRequest) -> str:
+    """A W3C trace id, as ASP.NET puts in problem details; derived from the request so replays match."""
+    digest = hashlib.blake2b(f"{request.method} {request.url}".encode(), digest_size=24).hexdigest()
+    return f"00-{digest[:32]}-{digest[32:48]}-00"
+
+
+class JimErrorStyle:
+    """Validation failures as problem details, 401 as `{error, message}`, 403 with no body; the rest the envelope.
+
+    Only for the API: the sandbox's admin routes (the journal) keep the envelope admin-openapi.yaml promises."""
+
+    UNAUTHORISED_BODY = orjson.dumps({"error": "Unauthorized", "message": "Authentication required"})
+
+    def response(self, request: ConnexionRequest, error: errors.JimError) -> ConnexionResponse:
+        if request.url.path.startswith(ADMIN_PREFIX):
+            return errors.ENVELOPE.response(request, error)
+        headers = dict(error.headers or {})
+        if error.code == "VALIDATION_ERROR":
+            problem = {
+                "type": VALIDATION_PROBLEM_TYPE,
+                "title": errors.GENERIC_VALIDATION_MESSAGE,
+                "status": 400,
+                "errors": error.validation_errors or {},
+                "traceId": trace_id(request),
+            }
+            body = orjson.dumps(problem)
+            return ConnexionResponse(400, mimetype=PROBLEM_JSON, content_type=PROBLEM_JSON, body=body, headers=headers)
+        if error.status_code == 401:
+            return ConnexionResponse(
+                401, mimetype=JSON, content_type=JSON, body=self.UNAUTHORISED_BODY, headers=headers
+            )
+        if error.status_code == 403:
+            return ConnexionResponse(403, body=b"", headers=headers)
+        return errors.ENVELOPE.response(request, error)
+
+
+JIM = Profile(
+    name="jim",
+    summary="the real JIM server, as its source behaves (docs/profiles.md: where the documentation and server differ)",
+    overlay=PROJECT_ROOT / "profiles" / "jim.overlay.yaml",
+    change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
+    wording=JimWording(),
+    error_style=JimErrorStyle(),
+    empty_past_last_page=True,
+    fold_query_case=True,
+    non_guid_id_to_web_ui=True,
+    security_headers={"Content-Security-Policy": JIM_CSP, **SECURITY_HEADERS},
+    retry_after=60,
+)

@@ -1,0 +1,144 @@
+"""What earlier layers leave on the ASGI scope for later ones: the caller, the validated parameters, the operation.
+
+Each is resolved once per request (Starlette's AuthenticationMiddleware is the model) and read
+through the functions here, never by a key spelled out elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import Scope
+
+from mockserver import compat
+from mockserver.world.keys import ApiKey, KeyStore
+from mockserver.world.paging import DEFAULT_PAGE, DEFAULT_PAGE_SIZE
+
+CALLER = "mockserver.caller"
+PARAMS = "mockserver.params"
+KEY_PREFIX_SHOWN = 12
+"""How much of a key may appear in logs and journals."""
+
+
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The first value of a header (ASGI servers lower-case header names), without surrounding blanks."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            decoded: str = value.decode("latin-1").strip(" \t")
+            return decoded
+    return None
+
+
+def all_values(scope: Scope, name: bytes) -> str:
+    """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    return ", ".join(value.decode("latin-1") for key, value in headers if key == name)
+
+
+def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
+    """Query parameters, the first value winning when one is repeated (Connexion's parser keeps the last).
+
+    `fold_case`: keys lower-cased, so `PAGE` and `page` are one parameter (as ASP.NET binds them)."""
+    values: dict[str, str] = {}
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        values.setdefault(key.lower() if fold_case else key, value)
+    return values
+
+
+def key_prefix(secret: str | None) -> str | None:
+    """At most the first 12 characters of a key, and never all of a short one (real keys are 71 characters)."""
+    if secret is None:
+        return None
+    return secret[:KEY_PREFIX_SHOWN] if len(secret) > KEY_PREFIX_SHOWN else secret[: len(secret) // 2]
+
+
+class Caller:
+    """Who sent the request: the key sent, and the key it authenticates as, looked up at most once per request."""
+
+    def __init__(self, keys: KeyStore, secret: str | None) -> None:
+        self.keys = keys
+        self.secret = secret
+        """The key sent, or None when there is none or several that disagree (no "first one wins" guessing)."""
+
+    @cached_property
+    def key(self) -> ApiKey | None:
+        """The usable key the secret authenticates as: None when it is unknown, disabled or expired."""
+        return self.keys.authenticate(self.secret) if self.secret else None
+
+    @property
+    def shown(self) -> str:
+        """The part of the key that may be logged."""
+        return f"{key_prefix(self.secret)}…" if self.secret else "-"
+
+
+def credential(scope: Scope, name: bytes) -> str | None:
+    """The API key sent in header `name`, or None when there is none or several that disagree."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
+    return values.pop() if len(values) == 1 else None
+
+
+def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
+    """Leave the caller on the scope; done once, by the outermost layer."""
+    found = Caller(keys, credential(scope, key_header))
+    scope[CALLER] = found
+    return found
+
+
+def caller(scope: Scope) -> Caller:
+    """The caller the outermost layer identified."""
+    found: Caller = scope[CALLER]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """An operation's parameters after validation, as the handlers and controls read them.
+
+    Paging values are the effective ones (defaulted and capped); an absent parameter is its
+    schema's default, or None."""
+
+    id: str | None = None
+    page: int = DEFAULT_PAGE
+    page_size: int = DEFAULT_PAGE_SIZE
+    search: str | None = None
+    sort_by: str | None = None
+    sort_direction: str | None = None
+    filter: str | None = None
+    prefer: Any = None
+    """The parsed Prefer header (controls.faults.Preference) when the server honours it."""
+
+
+FIELDS = {
+    "id": "id",
+    "page": "page",
+    "pageSize": "page_size",
+    "search": "search",
+    "sortBy": "sort_by",
+    "sortDirection": "sort_direction",
+    "filter": "filter",
+    "Prefer": "prefer",
+}
+"""Each parameter the specs declare and the Params field it fills."""
+
+
+def set_params(scope: Scope, params: Params) -> None:
+    scope[PARAMS] = params
+
+
+def params(scope: Scope) -> Params:
+    """The validated parameters (the empty default where no validation ran)."""
+    found: Params = scope.get(PARAMS, NO_PARAMS)
+    return found
+
+
+NO_PARAMS = Params()
+
+
+def routed_operation(scope: Scope) -> str | None:
+    """The operationId Connexion's routing matched, or None (docs, admin, unknown paths): controls act on operations."""
+    return compat.routed_operation_id(scope)

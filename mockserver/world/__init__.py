@@ -1,0 +1,1 @@
+"""The seeded fixture world, with no HTTP: records and their checks, activities, listing, paging, figures, items."""

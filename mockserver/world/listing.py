@@ -1,0 +1,46 @@
+"""The activity list: top-level activities, searched and sorted as the contract says, every order built once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from mockserver.world.activity import Activity
+from mockserver.world.vocabulary import STATUSES, TARGET_TYPES
+
+SORT_KEYS: dict[str, Callable[[Activity], Any]] = {
+    "created": lambda a: a.created,
+    # Nulls sort after every value, so first when descending (PostgreSQL's default, which JIM uses).
+    "executed": lambda a: (a.executed is None, a.executed or datetime.min),
+    "status": lambda a: STATUSES.index(a.fields["status"]),
+    "type": lambda a: TARGET_TYPES.index(a.fields["targetType"]),
+    "target": lambda a: (a.fields["targetName"] is None, a.fields["targetName"] or ""),
+}
+DEFAULT_SORT = "created"
+"""With no sortBy the list is in creation order, oldest first unless sortDirection=desc: what JIM does."""
+SEARCHED_FIELDS = ("targetName", "targetContext", "initiatedByName")
+
+
+def matches(activity: Activity, needle: str) -> bool:
+    return any(needle in (activity.fields[name] or "").lower() for name in SEARCHED_FIELDS)
+
+
+class Listing:
+    """Top-level activities (those without a parent) in every sort order; children are listed under their parent."""
+
+    def __init__(self, activities: Iterable[Activity]) -> None:
+        by_id = sorted((a for a in activities if a.parent_id is None), key=lambda a: a.id)
+        # Python's sort is stable, also in reverse, so id ascending breaks every tie, in both directions (as in JIM).
+        self._orders = {
+            (name, descending): tuple(sorted(by_id, key=key, reverse=descending))
+            for name, key in SORT_KEYS.items()
+            for descending in (False, True)
+        }
+
+    def top_level(self, sort_by: str | None, direction: str | None, search: str | None) -> Sequence[Activity]:
+        order = self._orders[(sort_by or DEFAULT_SORT, direction == "desc")]
+        if not search or search.isspace():
+            return order
+        needle = search.lower()
+        return [a for a in order if matches(a, needle)]
