@@ -45,10 +45,11 @@ bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (A
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
 	$(BIN)/mockserver check $(ARGS)
 
-lint: $(VENV)/.test  ## ruff (lint and format) and mypy (strict on mockserver/)
+lint: $(VENV)/.test  ## ruff (lint and format), mypy (strict on mockserver/), import-linter (ARCHITECTURE.md's rules)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:  ## Remove the environment and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports

@@ -2,7 +2,7 @@
 
 The suite judges a server from outside, so it keeps its own statement of each profile rather than
 importing the server's: `documented` is openapi.yaml (the documentation); `jim` is how the real
-JIM server answers (README, "Profiles"), its spec derived from openapi.yaml by the overlay the
+JIM server answers (docs/profiles.md), its spec derived from openapi.yaml by the overlay the
 server applies (only the overlay applier is shared). Where the two differ, the tests ask this
 module what to expect.
 """

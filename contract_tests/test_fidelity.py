@@ -1,4 +1,4 @@
-"""Where the documentation and the real JIM server differ, each profile's side (README: the drift report).
+"""Where the documentation and the real JIM server differ, each profile's side (docs/profiles.md: the drift report).
 
 Every other test of the suite asks the profile how an answer looks; these pin the differences
 themselves: vocabulary, the sort and filter parameters of execution items, the case of query

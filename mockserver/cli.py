@@ -39,7 +39,7 @@ def build_app(settings: Settings) -> Any:
     try:
         return create_app(settings)
     except StartupError as exc:
-        click.echo(f"mockserver: {exc}", err=True)
+        click.echo(exc.line(), err=True)
         sys.exit(2)
 
 
@@ -94,7 +94,7 @@ def spec(profile: str, form: str) -> None:
     try:
         document = load_spec(Settings().spec_path, PROFILES[profile])
     except StartupError as exc:
-        click.echo(f"mockserver: {exc}", err=True)
+        click.echo(exc.line(), err=True)
         sys.exit(2)
     click.echo(spec_text(document, form), nl=False)
 

@@ -21,6 +21,8 @@ from connexion.middleware.request_validation import (
 )
 from connexion.operations import AbstractOperation
 from connexion.security import ApiKeySecurityHandler
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -151,6 +153,23 @@ def cors_refusals(response: Response) -> list[str] | None:
         return None
     # Internal: Starlette says what it refused only in a plain-text body.
     return bytes(response.body).decode().removeprefix(CORS_REFUSAL_PREFIX).split(", ")
+
+
+class RefusingCors(CORSMiddleware):
+    """Starlette's CORS middleware, but a refused preflight is answered by the subclass's `refusal`."""
+
+    def refusal(self, refused: Sequence[str], headers: Mapping[str, str]) -> Response:
+        """The answer to a refused preflight: `refused` as cors_refusals names it, with Starlette's CORS headers."""
+        raise NotImplementedError
+
+    # Internal: preflight_response is CORSMiddleware's own method, not a documented hook.
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        refused = cors_refusals(response)
+        if refused is None:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+        return self.refusal(refused, headers)
 
 
 # --- uvicorn: requests it cannot parse --------------------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from starlette.datastructures import Headers
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from mockserver import errors
-from mockserver.compat import cors_refusals
+from mockserver.compat import RefusingCors
 from mockserver.http import JSON, READ_METHODS
 
 PREFLIGHT_FIELDS = {
@@ -21,7 +19,7 @@ PREFLIGHT_FIELDS = {
 }
 
 
-class Cors(CORSMiddleware):
+class Cors(RefusingCors):
     """Starlette's CORS for the configured origins: preflights answered, the API's headers allowed, Retry-After shown.
 
     A refused preflight gets the JIM envelope (400 VALIDATION_ERROR naming what was refused) rather
@@ -38,15 +36,10 @@ class Cors(CORSMiddleware):
             max_age=600,
         )
 
-    def preflight_response(self, request_headers: Headers) -> Response:
-        response = super().preflight_response(request_headers)
-        refused = cors_refusals(response)
-        if refused is None:
-            return response
+    def refusal(self, refused: Sequence[str], headers: Mapping[str, str]) -> Response:
         problems = {
             PREFLIGHT_FIELDS.get(what, what): [f"This server does not allow this {what} in a cross-origin request."]
             for what in refused
         }
         error = errors.validation_error(problems, "The CORS preflight asks for what this server does not allow.")
-        headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
-        return Response(errors.envelope_bytes(error), status_code=400, headers=headers, media_type=JSON)
+        return Response(errors.envelope_bytes(error), status_code=400, headers=dict(headers), media_type=JSON)

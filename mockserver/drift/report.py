@@ -16,6 +16,7 @@ import httpx
 import orjson
 
 from mockserver.drift.probes import PROBES, SANDBOX, Ids, Probe, Target, ask
+from mockserver.http import JSON
 from mockserver.text import quoted
 
 MASKED = frozenset({"timestamp", "traceId"})
@@ -60,7 +61,7 @@ def answer(response: httpx.Response) -> Answer:
     if not response.content:
         return Answer(status, media_type, "(empty)", "(empty)", {}, headers)
     text = {"(body)": [orjson.dumps(response.content.decode("utf-8", "replace")).decode()]}
-    if not (media_type == "application/json" or media_type.endswith("+json")):
+    if not (media_type == JSON or media_type.endswith("+json")):
         return Answer(status, media_type, media_type, media_type, text, headers)
     try:
         body = masked(orjson.loads(response.content))

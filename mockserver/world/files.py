@@ -15,6 +15,8 @@ from mockserver.startup import StartupError
 class FixtureError(StartupError):
     """A fixture that cannot be served; the message names the file, the record and the field."""
 
+    kind = "bad fixture"
+
 
 def fixture_error(path: Path, index: int, label: object, field: str, problem: str) -> FixtureError:
     """The error for one field of one record: `file: record N (label), field 'f': problem`."""
