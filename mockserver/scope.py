@@ -23,16 +23,6 @@ KEY_PREFIX_SHOWN = 12
 """How much of a key may appear in logs and journals."""
 
 
-def header_value(scope: Scope, name: bytes) -> str | None:
-    """The first value of a header (ASGI servers lower-case header names), without surrounding blanks."""
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    for key, value in headers:
-        if key == name:
-            decoded: str = value.decode("latin-1").strip(" \t")
-            return decoded
-    return None
-
-
 def all_values(scope: Scope, name: bytes) -> str:
     """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -70,9 +60,14 @@ class Caller:
         return self.keys.authenticate(self.secret) if self.secret else None
 
     @property
+    def prefix(self) -> str | None:
+        """The part of the key sent that a journal may keep."""
+        return key_prefix(self.secret)
+
+    @property
     def shown(self) -> str:
-        """The part of the key that may be logged."""
-        return f"{key_prefix(self.secret)}…" if self.secret else "-"
+        """The part of the key sent that a log line may show."""
+        return f"{self.prefix}…" if self.secret else "-"
 
 
 def credential(scope: Scope, name: bytes) -> str | None:
@@ -130,13 +125,13 @@ def set_params(scope: Scope, params: Params) -> None:
     scope[PARAMS] = params
 
 
+NO_PARAMS = Params()
+
+
 def params(scope: Scope) -> Params:
     """The validated parameters (the empty default where no validation ran)."""
     found: Params = scope.get(PARAMS, NO_PARAMS)
     return found
-
-
-NO_PARAMS = Params()
 
 
 def routed_operation(scope: Scope) -> str | None:

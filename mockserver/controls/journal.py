@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.controls.shared_state import KEY_PREFIX
 from mockserver.http import ADMIN_PREFIX, PREFER_HEADER
-from mockserver.scope import all_values, caller, key_prefix
+from mockserver.scope import all_values, caller
 from mockserver.text import quoted
 
 logger = logging.getLogger("mockserver.journal")
@@ -135,7 +135,7 @@ class JournalMiddleware:
             "status": status,
             "durationMs": round(seconds * 1000, 1),
             # As authentication saw it: several different keys are no key.
-            "keyPrefix": key_prefix(caller(scope).secret),
+            "keyPrefix": caller(scope).prefix,
             "prefer": quoted(prefer, FIELD_LIMIT) if prefer is not None else None,
             "clientIp": client[0] if client else None,
         }
