@@ -13,6 +13,8 @@ from contract_tests.target import NOT_A_RULE
 SUITE = Path(__file__).resolve().parent
 SKIPPED = "Skipped: "
 """How pytest begins a skip's reason in its report."""
+NAMES_SHOWN = 5
+"""Rules named under each reason wanting an option; -rs lists every skipped check."""
 
 
 @dataclass
@@ -91,23 +93,28 @@ class Summary:
 
 
 def report(rules: dict[str, Rule], require_all: bool) -> list[str]:
-    """The summary's lines: counts of rules by state, each unverified rule under the reason (the option) it wants."""
+    """The summary's lines: rules by state, and the rules not verified under each reason (the option it names)."""
     named: dict[str, list[str]] = defaultdict(list)
     for name, rule in sorted(rules.items()):
         named[rule.state].append(name)
     verified, broken, unverified = named["verified"], named["broken"], named["not verified"]
+    skipped = sum(sum(rules[name].unverified.values()) for name in unverified)
+    held_too = sum(rules[name].passed for name in unverified)
     lines = [
-        f"  verified:     {counted(verified, sum(rules[name].passed for name in verified))}",
-        f"  broken:       {counted(broken, sum(rules[name].failed for name in broken))}",
-        f"  not verified: {counted(unverified, sum(sum(rules[name].unverified.values()) for name in unverified))}"
-        + (", for want of:" if unverified else ""),
+        f"  verified:     {counted(verified)} ({plural(sum(rules[name].passed for name in verified), 'check')} held)",
+        f"  broken:       {counted(broken)} ({plural(sum(rules[name].failed for name in broken), 'check')} failed)",
+        f"  not verified: {counted(unverified)} ({plural(skipped, 'check')} skipped"
+        + (f", {held_too} held" if held_too else "")
+        + ("), for want of:" if unverified else ")"),
     ]
     wanting: dict[str, list[str]] = defaultdict(list)
     for name in unverified:
         for reason in rules[name].unverified:
             wanting[reason].append(name)
     for reason, names in sorted(wanting.items(), key=lambda entry: (-len(entry[1]), entry[0])):
-        lines += [f"    {reason}:", *(f"      {name}" for name in names)]
+        lines += [f"    {reason}: {plural(len(names), 'rule')}", *(f"      {name}" for name in names[:NAMES_SHOWN])]
+        if len(names) > NAMES_SHOWN:
+            lines.append(f"      … and {len(names) - NAMES_SHOWN} more (-rs lists every skipped check)")
     if named["not a rule"]:
         lines.append(f"  not this profile's rules: {', '.join(named['not a rule'])}")
     if require_all and unverified:
@@ -119,5 +126,5 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def counted(rules: list[str], checks: int) -> str:
-    return f"{plural(len(rules), 'rule'):>9} ({plural(checks, 'check')})"
+def counted(rules: list[str]) -> str:
+    return f"{plural(len(rules), 'rule'):>9}"

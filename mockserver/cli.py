@@ -205,7 +205,7 @@ def drift(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     epilog=contract_verify.options_help(),
 )
-@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED, metavar="[SUITE AND PYTEST OPTIONS]...")
 def verify(arguments: tuple[str, ...]) -> None:
     """Run the contract suite against a live server: a JIM deployment, or this sandbox served elsewhere.
 

@@ -78,10 +78,10 @@ def test_it_ends_saying_what_held_and_what_was_not_verified_for_want_of_which_op
     summary = done.output[done.output.index("contract summary") :].splitlines()[1:8]
     assert summary == [
         f"{sandbox.base_url}, held to the documented profile:",
-        "  verified:        1 rule (1 check)",
-        "  broken:         0 rules (0 checks)",
-        "  not verified:    1 rule (4 checks), for want of:",
-        f"    {READER}:",
+        "  verified:        1 rule (1 check held)",
+        "  broken:         0 rules (0 checks failed)",
+        "  not verified:    1 rule (4 checks skipped), for want of:",
+        f"    {READER}: 1 rule",
         "      test_reader_key_is_403_whatever_the_activity",
         "  not this profile's rules: test_jims_message_for_the_depth_ceiling",
     ]
@@ -104,19 +104,25 @@ def test_without_the_suites_dependencies_it_says_how_to_install_them(
     assert capsys.readouterr().err == f"mockserver verify: needs no_such_module_here: {verify.INSTALL}\n"
 
 
-def test_the_summary_counts_rules_not_cases_and_puts_each_unverified_rule_under_its_reason() -> None:
+def test_the_summary_counts_rules_not_cases_and_names_a_few_unverified_rules_under_each_reason() -> None:
     rules = {
         "test_held": Rule(passed=3),
         "test_partly": Rule(passed=1, unverified={READER: 2}),
         "test_broken": Rule(passed=1, failed=1, unverified={READER: 1}),
         "test_jim_only": Rule(not_a_rule=2),
+        **{f"test_reader_{number}": Rule(unverified={READER: 1}) for number in range(5)},
     }
     assert report(rules, require_all=True) == [
-        "  verified:        1 rule (3 checks)",
-        "  broken:          1 rule (1 check)",
-        "  not verified:    1 rule (2 checks), for want of:",
-        f"    {READER}:",
+        "  verified:        1 rule (3 checks held)",
+        "  broken:          1 rule (1 check failed)",
+        "  not verified:   6 rules (7 checks skipped, 1 held), for want of:",
+        f"    {READER}: 6 rules",
         "      test_partly",
+        "      test_reader_0",
+        "      test_reader_1",
+        "      test_reader_2",
+        "      test_reader_3",
+        "      … and 1 more (-rs lists every skipped check)",
         "  not this profile's rules: test_jim_only",
-        "--require-all: 1 rule not verified, so the run fails (exit 1)",
+        "--require-all: 6 rules not verified, so the run fails (exit 1)",
     ]

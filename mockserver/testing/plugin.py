@@ -6,6 +6,7 @@ imported only when a test asks for the fixture.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -43,8 +44,12 @@ class Sandboxes:
         self.session = ExitStack()
 
     def for_test(self, asked: dict[str, Any], test: ExitStack) -> Sandbox:
-        from mockserver.startup import StartupError
-        from mockserver.testing.served import sandbox_settings, serve_sandbox
+        # Importing the server warns of its dependencies' deprecations (Connexion 3.3 on jsonschema's RefResolver,
+        # Starlette on httpx): not the client's concern, and fatal to a client suite that runs with -W error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from mockserver.startup import StartupError
+            from mockserver.testing.served import sandbox_settings, serve_sandbox
 
         try:
             settings = sandbox_settings(**{**self.defaults, **asked})

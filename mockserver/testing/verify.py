@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import textwrap
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -16,14 +17,18 @@ CONFIG = "verify.ini"
 """The suite's pytest configuration for this command, used instead of any found near the working directory."""
 NEEDS = ("pytest", "hypothesis", "schemathesis")
 INSTALL = "pip install 'jim-activities-mockserver[verify]'"
+HELP_WIDTH = 98
 USAGE_ERROR = 4
 """pytest's exit status for bad options, which this command keeps."""
 
 
 def options_help() -> str:
     """The suite's options for `mockserver verify --help`, from the table the suite registers them from."""
-    rows = [f"{option.flag:<22} {option.help} (env {option.env})" for option in {**TARGET, **VALUES}.values()]
-    return "\n".join(["\b", "The suite's options:", *(f"  {row}" for row in rows)])
+    rows = [
+        textwrap.fill(f"{option.flag:<22} {option.help} (env {option.env})", HELP_WIDTH, subsequent_indent=" " * 23)
+        for option in {**TARGET, **VALUES}.values()
+    ]
+    return "\n".join(["\b", "The suite's options:", *rows])
 
 
 class LiveTarget:
