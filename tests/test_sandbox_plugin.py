@@ -50,6 +50,11 @@ def test_stateful(jim_sandbox, run):
     assert jim_sandbox.journal() == []
 
 
+@pytest.mark.jim_sandbox(fault_rate=1.0)
+def test_chaos(jim_sandbox):
+    assert {get(jim_sandbox).status_code for _ in range(3)} <= {500, 503}
+
+
 def test_reader(jim_sandbox):
     response = httpx.get(jim_sandbox.base_url + ITEMS, headers={"X-Api-Key": jim_sandbox.reader_key}, timeout=10)
     assert response.status_code == 403
@@ -83,6 +88,7 @@ def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(t
     lines = done.stdout.splitlines()
     passed = sorted(line.split("::")[1] for line in lines if line.startswith("PASSED "))
     assert passed == [
+        "test_chaos",
         "test_default_a",
         "test_default_b",
         "test_marked",
