@@ -48,7 +48,8 @@ class Summary:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             if SUITE in Path(item.path).parents:
-                self.rule_of[item.nodeid] = getattr(item, "originalname", item.name)
+                # By module too: two modules may each hold a rule of the same name.
+                self.rule_of[item.nodeid] = f"{Path(item.path).name}::{getattr(item, 'originalname', item.name)}"
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.nodeid not in self.rule_of or self.outcome.get(report.nodeid, ("",))[0] == "failed":

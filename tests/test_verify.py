@@ -82,8 +82,8 @@ def test_it_ends_saying_what_held_and_what_was_not_verified_for_want_of_which_op
         "  broken:         0 rules (0 checks failed)",
         "  not verified:    1 rule (4 checks skipped), for want of:",
         f"    {READER}: 1 rule",
-        "      test_reader_key_is_403_whatever_the_activity",
-        "  not this profile's rules: test_jims_message_for_the_depth_ceiling",
+        "      test_auth.py::test_reader_key_is_403_whatever_the_activity",
+        "  not this profile's rules: test_fidelity.py::test_jims_message_for_the_depth_ceiling",
     ]
 
 
