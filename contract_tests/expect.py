@@ -3,8 +3,8 @@
 The suite judges a server from outside, so it keeps its own statement of each profile rather than
 importing the server's: `documented` is openapi.yaml (the documentation); `jim` is how the real
 JIM server answers (docs/profiles.md), its spec derived from openapi.yaml by the overlay the
-server applies (only the overlay applier is shared). Where the two differ, the tests ask this
-module what to expect.
+server applies (only the overlay applier and the files' location are shared). Where the two
+differ, the tests ask this module what to expect.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.profiles.overlay import overlaid_spec
-
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "openapi.yaml"
+from mockserver.resources import OVERLAYS, SPEC
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ DOCUMENTED = Expected(
 )
 JIM = Expected(
     name="jim",
-    overlay=ROOT / "profiles" / "jim.overlay.yaml",
+    overlay=OVERLAYS / "jim.overlay.yaml",
     change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
     true_total_past_last_page=False,
     problem_details=True,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
 
 from contract_tests import envelope
 from contract_tests.expect import Expected
+from contract_tests.options import VALUES
 
 SANDBOX = {
     "api_key": "jim_ak_sandbox_admin",
@@ -26,31 +27,8 @@ ACTIVITIES_URL = "/api/v1/activities"
 MISSING_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 """Never an activity, on any server."""
 
-# Each option: (pytest flag, environment variable, help). Values default to the sandbox's only in-process
-# or with --sandbox-ids, since a real JIM has other keys and ids.
-OPTIONS = {
-    "api_key": ("--api-key", "CONTRACT_API_KEY", "a key with the Administrator role"),
-    "reader_key": ("--reader-key", "CONTRACT_READER_KEY", "a valid key without the Administrator role"),
-    "disabled_key": ("--disabled-key", "CONTRACT_DISABLED_KEY", "a disabled key"),
-    "expired_key": ("--expired-key", "CONTRACT_EXPIRED_KEY", "an expired key"),
-    "run_profile_id": ("--run-profile-id", "CONTRACT_RUN_PROFILE_ID", "a Run Profile activity with items"),
-    "non_run_profile_id": (
-        "--non-run-profile-id",
-        "CONTRACT_NON_RUN_PROFILE_ID",
-        "an activity that is not a Run Profile activity",
-    ),
-    "empty_activity_id": ("--empty-activity-id", "CONTRACT_EMPTY_ACTIVITY_ID", "a Run Profile activity with no items"),
-    "large_activity_id": (
-        "--large-activity-id",
-        "CONTRACT_LARGE_ACTIVITY_ID",
-        "a Run Profile activity with over 1,000,000 items",
-    ),
-    "parent_activity_id": (
-        "--parent-activity-id",
-        "CONTRACT_PARENT_ACTIVITY_ID",
-        "an activity with child activities (a schedule execution, say)",
-    ),
-}
+NOT_A_RULE = "not a rule of the "
+"""How a skip for a rule the profile does not have begins: the summary tells it from a rule left unverified."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +54,8 @@ class Target:
         """The option's value, or skip saying which flag would enable the check."""
         value = getattr(self, name)
         if value is None:
-            flag, env, what = OPTIONS[name]
-            pytest.skip(f"needs {what}: pass {flag} or set {env}")
+            option = VALUES[name]
+            pytest.skip(f"needs {option.help}: pass {option.flag} or set {option.env}")
         return str(value)
 
     def need_sandbox(self) -> None:
@@ -85,6 +63,10 @@ class Target:
             pytest.skip(
                 "checks this project's fixture data: only against the sandbox (in-process, or pass --sandbox-ids)"
             )
+
+    def not_in_profile(self, why: str) -> NoReturn:
+        """Skip: the rule is not one of the profile the target is held to (not a rule left unverified)."""
+        pytest.skip(f"{NOT_A_RULE}{self.profile.name} profile: {why}")
 
     def items_url(self, activity_id: str) -> str:
         return f"/api/v1/activities/{activity_id}/items"

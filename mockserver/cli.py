@@ -1,4 +1,4 @@
-"""`mockserver serve`, `check`, `spec` and `drift`: settings from flags over environment over defaults, then uvicorn."""
+"""The `mockserver` commands (serve, check, spec, drift, verify): settings from flags over environment over defaults."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from mockserver.drift.probes import PROBES, SANDBOX, Ids
 from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, options
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec, spec_text
-from mockserver.settings import Settings
+from mockserver.settings import Settings, problems
 from mockserver.startup import StartupError
+from mockserver.testing import verify as contract_verify
 
 
 def build_settings(**flags: Any) -> Settings:
@@ -28,10 +29,7 @@ def build_settings(**flags: Any) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
-        )
-        raise click.UsageError(f"bad configuration: {problems}") from None
+        raise click.UsageError(f"bad configuration: {problems(exc)}") from None
 
 
 def build_app(settings: Settings) -> Any:
@@ -179,6 +177,10 @@ def drift(
     left, right = left or "documented", base_url or right or "jim"
     if write_readme and (left, right, rate_limit_probe) != ("documented", "jim", True):
         raise click.UsageError("--write-readme writes the report of documented against jim, every probe: no other")
+    if write_readme and not drift_markdown.DOCS_PAGE.is_file():
+        raise click.UsageError(
+            f"--write-readme rewrites docs/profiles.md in a checkout: none at {drift_markdown.DOCS_PAGE}"
+        )
     ids = Ids(api_key, reader_key, run_profile_id, non_run_profile_id, empty_activity_id)
     probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
     try:
@@ -197,3 +199,26 @@ def drift(
         click.echo(text, nl=False)
     if check and report.differs:
         sys.exit(1)
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog=contract_verify.options_help(),
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED, metavar="[SUITE AND PYTEST OPTIONS]...")
+def verify(arguments: tuple[str, ...]) -> None:
+    """Run the contract suite against a live server: a JIM deployment, or this sandbox served elsewhere.
+
+    Every rule the suite can check with what it is given is checked; the summary at the end says how
+    many held, which broke, and which were not verified for want of an option (a reader key, an
+    activity id…). The suite's options and pytest's (-x, -k, --junitxml FILE) pass through. Exit
+    status: 0 every rule checked held, 1 a rule broken (or, with --require-all, left unverified),
+    3 the server cannot be reached, 4 bad options.
+
+    \b
+    Examples:
+      mockserver verify --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" --profile jim
+      mockserver verify --base-url http://127.0.0.1:8080 --sandbox-ids --junitxml contract.xml
+      mockserver verify --base-url … --api-key … --reader-key … --run-profile-id … --require-all
+    """
+    sys.exit(contract_verify.run(arguments))

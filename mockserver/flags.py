@@ -14,7 +14,8 @@ import annotated_types
 import click
 from pydantic.fields import FieldInfo
 
-from mockserver.settings import JOURNAL_FLAG_SIZE, PROJECT_ROOT, Settings
+from mockserver import resources
+from mockserver.settings import JOURNAL_FLAG_SIZE, Settings
 
 SPELLING: dict[str, dict[str, Any]] = {
     "fixtures_dir": {"flag": "--fixtures"},
@@ -37,8 +38,8 @@ def shown_default(value: Any) -> str:
         return "on" if value else "off"
     if value is None or value == ():
         return "none"
-    if isinstance(value, Path) and value.is_relative_to(PROJECT_ROOT):
-        return f"{value.relative_to(PROJECT_ROOT)} in the project"
+    if isinstance(value, Path) and value.is_relative_to(resources.ROOT):
+        return f"the built-in {value.relative_to(resources.ROOT)}"
     return str(value)
 
 

@@ -18,7 +18,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from mockserver import errors
 from mockserver.http import ADMIN_PREFIX, JSON, PROBLEM_JSON, SECURITY_HEADERS
 from mockserver.profiles.profile import Profile
-from mockserver.settings import PROJECT_ROOT
+from mockserver.resources import OVERLAYS
 from mockserver.text import quoted
 from mockserver.world import paging
 
@@ -106,7 +106,7 @@ class JimErrorStyle:
 JIM = Profile(
     name="jim",
     summary="the real JIM server, as its source behaves (docs/profiles.md: where the documentation and server differ)",
-    overlay=PROJECT_ROOT / "profiles" / "jim.overlay.yaml",
+    overlay=OVERLAYS / "jim.overlay.yaml",
     change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
     wording=JimWording(),
     error_style=JimErrorStyle(),
