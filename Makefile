@@ -22,6 +22,12 @@ $(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.runtime
 	$(PIP) install -c constraints.txt -e ".[test,dev]"
 	@touch $@
 
+# Spectral and the OWASP ruleset, pinned by package-lock.json, in ./node_modules (nothing global);
+# no install scripts (the only one is a usage-reporting hook).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
 serve: $(VENV)/.runtime  ## Install pinned dependencies and serve on 127.0.0.1:8080 (ARGS="--port 9000" to change)
 	$(BIN)/mockserver serve $(ARGS)
 
@@ -48,11 +54,12 @@ bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (A
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
 	$(BIN)/mockserver check $(ARGS)
 
-lint: $(VENV)/.test  ## ruff (lint and format), mypy (strict on mockserver/), import-linter (ARCHITECTURE.md's rules)
+lint: $(VENV)/.test node_modules/.installed  ## ruff, mypy (strict on mockserver/), import-linter (ARCHITECTURE.md's rules), Spectral's OWASP rules on the specs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	node_modules/.bin/spectral lint openapi.yaml admin-openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 
 clean:  ## Remove the environment and caches
-	rm -rf $(VENV) .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports

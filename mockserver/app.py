@@ -35,6 +35,7 @@ from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJourna
 from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.rate_limit import Limiter, RateLimitMiddleware
 from mockserver.controls.security_headers import SecurityHeaders
+from mockserver.controls.shared_state import SharedRedis
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
 from mockserver.serving import freeze_startup_objects
@@ -48,26 +49,29 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
     store = store or load_store(settings.fixtures_dir, spec, settings.seed, profile.change_names)
-    handlers = Handlers(store, empty_past_last_page=profile.empty_past_last_page)
     error_response = partial(errors.error_response, style=profile.error_style)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
-    # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process.
-    pool = None
+    # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process;
+    # every use of Redis has a deadline, and readiness reports whether it answers.
+    shared = None
     if settings.redis_url is not None and settings.shares_state:
-        shared_state.check_reachable(settings.redis_url)
-        pool = shared_state.connection_pool(settings.redis_url)
+        shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
+        shared.check_reachable()
+    handlers = Handlers(
+        store, empty_past_last_page=profile.empty_past_last_page, readiness=shared.problem if shared else None
+    )
     journal: Journal | None = None
     if settings.journal_size:
-        journal = RedisJournal(pool, settings.journal_size) if pool else MemoryJournal(settings.journal_size)
+        journal = RedisJournal(shared, settings.journal_size) if shared else MemoryJournal(settings.journal_size)
     limiter = None
     if settings.rate_limit:
-        storage = shared_state.limits_storage(pool)
         limiter = Limiter(
             settings.rate_limit_per_key,
             settings.rate_limit_per_ip,
-            storage,
+            shared_state.limits_storage(shared),
             fixed_retry_after=profile.retry_after,
+            shared=shared,
         )
     chaos = None
     if settings.fault_rate or settings.latency_range:
@@ -113,8 +117,8 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
-        if pool is not None:
-            await pool.aclose()
+        if shared is not None:
+            await shared.aclose()
 
     app = SandboxApp(
         __name__,
@@ -122,7 +126,7 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
         security_map={"apiKey": api_key_security(require_administrator)},
         validate_responses=settings.validate_responses,
         resolver=Resolver(function_resolver=handlers.resolve),
-        lifespan=lifespan if pool is not None else None,
+        lifespan=lifespan if shared is not None else None,
     )
     app.add_api(spec)
 

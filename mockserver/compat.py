@@ -8,7 +8,11 @@ in the project uses public API or this module.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from connexion import AsyncApp
@@ -25,10 +29,9 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import errors
-from mockserver.http import JSON
 
 # --- Connexion: operations that take the scope ------------------------------------------------
 
@@ -172,29 +175,125 @@ class RefusingCors(CORSMiddleware):
         return self.refusal(refused, headers)
 
 
-# --- uvicorn: requests it cannot parse --------------------------------------------------------
+# --- uvicorn: a deadline and size limits on reading a request; refusals in the envelope ---------
 
-PROTOCOL = "mockserver.compat:EnvelopeHttpToolsProtocol"
-"""For uvicorn's `http` option; an import string, so worker processes load it too."""
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    read_timeout: float  # seconds to send a whole request, from the connection's opening or its first byte
+    max_url_bytes: int
+    max_header_bytes: int
+
+
+def protocol_factory(limits: ConnectionLimits) -> Callable[..., asyncio.Protocol]:
+    """For uvicorn's `http` option: picklable, so each worker process of `--workers N` builds the same protocol."""
+    return functools.partial(EnvelopeHttpToolsProtocol, limits=limits)
 
 
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, but a request it cannot parse is answered with the JIM envelope, not plain text."""
+    """uvicorn's httptools protocol, with the read deadline and size limits it lacks, its refusals in the envelope.
 
-    # Internal: send_400_response is the only hook uvicorn has for requests that never reach the app.
+    uvicorn times a connection out only after a response, and httptools buffers a head of any size, so
+    a client sending nothing, half a head or a huge one holds a connection and its memory. Here a request
+    must arrive within `read_timeout` (408 once begun), its target fit `max_url_bytes` (414) and its head
+    `max_header_bytes` (431), checked per chunk: at most one chunk more is buffered."""
+
+    # Internal: each method overrides HttpToolsProtocol's own, and reads its url, cycle, loop, transport.
+
+    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.deadline: asyncio.TimerHandle | None = None
+        self.reading_head, self.head_begun, self.refused = True, False, False
+        self.head_bytes = self.header_bytes = 0  # received while reading a head; its header lines
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self.arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return
+        if self.reading_head:
+            self.head_bytes += len(data)
+        super().data_received(data)
+        if self.reading_head and not self.refused and not self.transport.is_closing():
+            url = len(getattr(self, "url", b""))
+            error = self.oversized(url, max(self.head_bytes, url + self.header_bytes))
+            if error is not None:
+                self.refuse(error)
+
+    def on_message_begin(self) -> None:
+        if self.refused:
+            return
+        super().on_message_begin()
+        self.reading_head, self.head_begun, self.header_bytes = True, True, 0
+        if self.deadline is None:
+            self.arm()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.refused:
+            self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
+            super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if self.refused:
+            return
+        self.reading_head = False
+        error = self.oversized(len(self.url), len(self.url) + self.header_bytes)
+        self.head_bytes = 0
+        if error is not None:
+            self.refuse(error)  # before uvicorn starts the app on it
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.refused:
+            self.disarm()
+            super().on_message_complete()
+
     def send_400_response(self, msg: str) -> None:
-        body = errors.envelope_bytes(errors.validation_error({"request": [f"Not a valid HTTP request: {msg}"]}))
-        content = [STATUS_LINE[400]]
-        for name, value in self.server_state.default_headers:
-            content.extend([name, b": ", value, b"\r\n"])
-        content.extend(
-            [
-                b"content-type: " + JSON.encode("ascii") + b"\r\n",
-                b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
-                b"connection: close\r\n",
-                b"\r\n",
-                body,
-            ]
+        # Internal: the only hook uvicorn has for requests that never reach the app.
+        if not self.refused:
+            self.refuse(errors.validation_error({"request": [f"Not a valid HTTP request: {msg}"]}))
+
+    def oversized(self, url_bytes: int, head_bytes: int) -> errors.JimError | None:
+        if url_bytes > self.limits.max_url_bytes:
+            return errors.uri_too_long(self.limits.max_url_bytes)
+        too_big = head_bytes > self.limits.max_header_bytes
+        return errors.headers_too_large(self.limits.max_header_bytes) if too_big else None
+
+    def arm(self) -> None:
+        self.disarm()
+        self.deadline = self.loop.call_later(self.limits.read_timeout, self.expired)
+
+    def disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def expired(self) -> None:
+        self.deadline = None
+        if self.reading_head and self.head_begun and not self.transport.is_closing():
+            self.refuse(errors.request_timeout(self.limits.read_timeout))
+        else:  # nothing sent at all, or a body still trickling in after its head: nothing to answer
+            self.refused = True
+            self.transport.close()
+
+    def refuse(self, error: errors.JimError) -> None:
+        """Answer `error` in the envelope and close; a request already in the app's hands loses the connection."""
+        self.refused = True  # the deadline, if still set, finds the transport closing: it is disarmed when lost
+        logging.getLogger("mockserver.connections").warning(
+            "%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message
         )
-        self.transport.write(b"".join(content))
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(errors.wire_bytes(error, self.server_state.default_headers))
         self.transport.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Protocol
 
 import orjson
@@ -13,6 +14,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from mockserver.http import JSON, in_method_order
+from mockserver.text import printable, quoted
 
 logger = logging.getLogger("mockserver.errors")
 
@@ -47,6 +49,10 @@ def validation_error(errors: Mapping[str, Sequence[str]], message: str = GENERIC
     return JimError(400, "VALIDATION_ERROR", message, validation_errors=errors)
 
 
+def too_many_parameters(limit: int) -> JimError:
+    return validation_error({"query": [f"The query has more than {limit} parameters."]})
+
+
 def not_run_profile() -> JimError:
     return JimError(400, "BAD_REQUEST", "Execution items are only available for Run Profile activities.")
 
@@ -69,16 +75,33 @@ def activity_not_found(activity_id: str) -> JimError:
 
 
 def path_not_found(path: str) -> JimError:
-    return JimError(404, "NOT_FOUND", f"No resource exists at {path}.")
+    return JimError(404, "NOT_FOUND", f"No resource exists at {quoted(path)}.")
 
 
 def method_not_allowed(method: str, allow: str) -> JimError:
     return JimError(
         405,
         "METHOD_NOT_ALLOWED",
-        f"Method {method} is not allowed here. Allowed methods are {allow}.",
+        f"Method {quoted(method)} is not allowed here. Allowed methods are {allow}.",
         headers={"Allow": allow},
     )
+
+
+# Answered by the connection, before any route: a request too slow or too big to read.
+
+
+def request_timeout(seconds: float) -> JimError:
+    return JimError(
+        408, "REQUEST_TIMEOUT", f"The request was not received in time: send it within {seconds:g} seconds."
+    )
+
+
+def uri_too_long(limit: int) -> JimError:
+    return JimError(414, "URI_TOO_LONG", f"The request target is longer than {limit:,} bytes.")
+
+
+def headers_too_large(limit: int) -> JimError:
+    return JimError(431, "REQUEST_HEADERS_TOO_LARGE", f"The request line and headers are larger than {limit:,} bytes.")
 
 
 def too_many_requests(retry_after: int) -> JimError:
@@ -95,7 +118,11 @@ def internal_error() -> JimError:
     return JimError(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 
-def service_unavailable(retry_after: int = 5) -> JimError:
+SERVICE_RETRY_AFTER = 5
+"""Seconds JIM's Retry-After asks for with the 503 of a database outage."""
+
+
+def service_unavailable(retry_after: int = SERVICE_RETRY_AFTER) -> JimError:
     # What JIM answers while its database is unreachable.
     return JimError(
         503,
@@ -123,6 +150,15 @@ def envelope_bytes(error: JimError) -> bytes:
     )
 
 
+def wire_bytes(error: JimError, headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
+    """The error as a whole HTTP/1.1 response that closes the connection: for answers given before any app runs."""
+    body = envelope_bytes(error)
+    lines = [f"HTTP/1.1 {error.status_code} {HTTPStatus(error.status_code).phrase}".encode("ascii")]
+    lines += [name + b": " + value for name, value in headers]
+    lines += [f"content-type: {JSON}".encode("ascii"), b"content-length: %d" % len(body), b"connection: close"]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
 def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
     """Translate whatever was raised (ours, Connexion's, Starlette's, or a bug) into a catalogue error."""
     if isinstance(exc, JimError):
@@ -139,8 +175,8 @@ def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
         return method_not_allowed(request.method, in_method_order(allow))
     if status is not None and 400 <= status < 500:
         detail = getattr(exc, "detail", None) or "The request is not valid."
-        return validation_error({"request": [str(detail)]})
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return validation_error({"request": [quoted(str(detail))]})
+    logger.error("unhandled error on %s %s", request.method, printable(quoted(request.url.path)), exc_info=exc)
     return internal_error()
 
 

@@ -27,6 +27,10 @@ SPELLING: dict[str, dict[str, Any]] = {
     "rate_limit_per_key": {"metavar": "N"},
     "rate_limit_per_ip": {"metavar": "N"},
     "fault_rate": {"metavar": "FRACTION"},
+    "read_timeout": {"metavar": "SECONDS"},
+    "max_url_bytes": {"metavar": "BYTES"},
+    "max_header_bytes": {"metavar": "BYTES"},
+    "redis_timeout_ms": {"metavar": "MS"},
 }
 """Command-line spelling where it is not simply --field-name."""
 
@@ -86,7 +90,17 @@ def options(*names: str) -> Decorator:
 
 
 FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed")
-SERVER_SETTINGS = ("host", "port", "validate_responses", "access_log", "log_level", "workers")
+SERVER_SETTINGS = (
+    "host",
+    "port",
+    "validate_responses",
+    "access_log",
+    "log_level",
+    "workers",
+    "read_timeout",
+    "max_url_bytes",
+    "max_header_bytes",
+)
 CONTROL_SETTINGS = (
     "rate_limit",
     "rate_limit_per_key",
@@ -98,5 +112,6 @@ CONTROL_SETTINGS = (
     "cors_origins",
     "security_headers",
     "redis_url",
+    "redis_timeout_ms",
 )
 """The sandbox controls, every one off unless given: docs/controls.md."""

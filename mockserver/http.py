@@ -15,7 +15,12 @@ ADMIN_PREFIX = "/__admin/"
 """The sandbox's own routes, outside the contract (admin-openapi.yaml)."""
 REQUESTS_PATH = ADMIN_PREFIX + "requests"
 
+HEALTH_PATH = "/api/v1/health"
+"""JIM's health routes: this and every path under it (ready, live, version)."""
+
 PREFER_HEADER = "Prefer"
+MAX_QUERY_PARAMETERS = 100
+"""More query parameters than this is a 400: no client of the API sends more than a few."""
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -31,3 +36,7 @@ def in_method_order(methods: str) -> str:
     given = {m.strip().upper() for m in methods.split(",") if m.strip()}
     rank = {m: i for i, m in enumerate(METHODS)}
     return ", ".join(sorted(given, key=lambda m: (rank.get(m, len(rank)), m)))
+
+
+def is_health(path: str) -> bool:
+    return path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/")

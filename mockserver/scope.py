@@ -13,12 +13,15 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from mockserver import compat
+from mockserver import compat, errors
+from mockserver.http import MAX_QUERY_PARAMETERS
+from mockserver.text import LOG_LIMIT, printable, quoted
 from mockserver.world.keys import ApiKey, KeyStore
 from mockserver.world.paging import DEFAULT_PAGE, DEFAULT_PAGE_SIZE
 
 CALLER = "mockserver.caller"
 PARAMS = "mockserver.params"
+NOTES = "mockserver.notes"
 KEY_PREFIX_SHOWN = 12
 """How much of a key may appear in logs and journals."""
 
@@ -32,9 +35,14 @@ def all_values(scope: Scope, name: bytes) -> str:
 def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
     """Query parameters, the first value winning when one is repeated (Connexion's parser keeps the last).
 
-    `fold_case`: keys lower-cased, so `PAGE` and `page` are one parameter (as ASP.NET binds them)."""
+    `fold_case`: keys lower-cased, so `PAGE` and `page` are one parameter (as ASP.NET binds them).
+    More than MAX_QUERY_PARAMETERS is a 400, found by counting separators before anything is parsed."""
     values: dict[str, str] = {}
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    try:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS)
+    except ValueError:
+        raise errors.too_many_parameters(MAX_QUERY_PARAMETERS) from None
+    for key, value in pairs:
         values.setdefault(key.lower() if fold_case else key, value)
     return values
 
@@ -81,6 +89,7 @@ def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
     """Leave the caller on the scope; done once, by the outermost layer."""
     found = Caller(keys, credential(scope, key_header))
     scope[CALLER] = found
+    scope[NOTES] = Notes()
     return found
 
 
@@ -132,6 +141,37 @@ def params(scope: Scope) -> Params:
     """The validated parameters (the empty default where no validation ran)."""
     found: Params = scope.get(PARAMS, NO_PARAMS)
     return found
+
+
+def request_line(scope: Scope) -> str:
+    """`METHOD /path` for a log line: the path bounded and its control characters escaped."""
+    return f"{scope['method']} {printable(quoted(scope['path'], LOG_LIMIT))}"
+
+
+@dataclass(slots=True)
+class Notes:
+    """What an inner layer learns that an outer one needs once the answer is sent.
+
+    Left on the scope by the outermost layer, so every layer shares it: Connexion's routing hands
+    the layers below it a copy of the scope, and a key set on that copy never reaches the layers above."""
+
+    shared_state_failed: bool = False
+    """Redis failed this request: the journal neither waits for it again nor logs it twice."""
+
+
+def notes(scope: Scope) -> Notes:
+    found: Notes | None = scope.get(NOTES)
+    if found is None:
+        found = scope[NOTES] = Notes()
+    return found
+
+
+def mark_shared_state_failed(scope: Scope) -> None:
+    notes(scope).shared_state_failed = True
+
+
+def shared_state_failed(scope: Scope) -> bool:
+    return notes(scope).shared_state_failed
 
 
 def routed_operation(scope: Scope) -> str | None:

@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     )
     access_log: bool = Field(True, description="One line per request: method, path, status, duration, key prefix.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+    read_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=30,
+        description="Seconds a client has to send a whole request (head and any body), counted from the connection's"
+        " opening or the request's first byte; then the connection is closed, with 408 if a head was begun.",
+    )
+    max_url_bytes: int = Field(
+        8192, ge=256, le=65536, description="Longest request target (path and query) in bytes; longer is 414."
+    )
+    max_header_bytes: int = Field(
+        32768,
+        ge=1024,
+        le=1_048_576,
+        description="Largest request head (request line and header fields) in bytes; larger is 431.",
+    )
     workers: int = Field(
         1,
         ge=1,
@@ -84,6 +100,13 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None, description="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
+    )
+    redis_timeout_ms: int = Field(
+        500,
+        ge=10,
+        le=10_000,
+        description="Longest wait for Redis (to connect, or for one command); then the request is answered 503"
+        " SERVICE_UNAVAILABLE with Retry-After, and /api/v1/health/ready says not_ready.",
     )
 
     def as_environment(self) -> dict[str, str]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 ECHO_LIMIT = 100
 """Characters of a client's value an error message echoes."""
+LOG_LIMIT = 512
+"""Characters of a client's path or query a log line shows."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_KEPT = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in '"\\')
 
 
 def quoted(raw: str, limit: int = ECHO_LIMIT) -> str:
@@ -18,3 +22,9 @@ def quoted(raw: str, limit: int = ECHO_LIMIT) -> str:
 def printable(text: str) -> str:
     """Control characters as \\xNN, so a decoded %0A in a URL cannot start a forged log line."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def as_sent(raw: bytes, limit: int) -> str:
+    """Bytes a client sent, for a record: printable ASCII as it is, any other byte (and `"`, `\\`) percent-encoded,
+    at most `limit` characters and a marker, so a character is one byte of JSON."""
+    return quoted(quote(raw[: limit + 1], safe=_KEPT), limit)

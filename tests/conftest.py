@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.settings import Settings
+from scripts.contract_live import wait_until_healthy
 
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
 SEED_ACTIVITY = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -52,36 +55,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A redis-server of our own on a free loopback port, in a temporary folder, stopped afterwards: its URL."""
+def start_redis(folder: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """A redis-server of our own on a free loopback port (or `port`), in `folder`, answering PING: (process, URL)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server): shared-state tests need a real one")
-    folder: Path = tmp_path_factory.mktemp("redis")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
-    probe = redis.Redis.from_url(url)
+    probe = redis.Redis.from_url(url, socket_timeout=5)
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
                 probe.ping()
-                break
+                return process, url
             except redis.ConnectionError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
                     raise RuntimeError(f"redis-server did not start on port {port}") from None
                 time.sleep(0.05)
-        yield url
     finally:
         probe.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of our own on a free loopback port, in a temporary folder, stopped afterwards: its URL."""
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield url
+    finally:
+        stop(process)
 
 
 @pytest.fixture
@@ -90,3 +105,27 @@ def redis_url(redis_server: str) -> Iterator[str]:
     with redis.Redis.from_url(redis_server) as r:
         r.flushdb()
     yield redis_server
+
+
+@contextmanager
+def served(*args: str, log: Path, **popen: Any) -> Iterator[str]:
+    """`mockserver serve ARGS` on a free port, its output in `log`, stopped afterwards: its base URL."""
+    port = free_port()
+    with log.open("w") as stream:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            **popen,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(f"{base}/api/v1/health/live", server)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)

@@ -28,6 +28,7 @@ from starlette.responses import Response
 import mockserver.app
 from mockserver import errors
 from mockserver.api import handlers, params
+from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.settings import Settings
 from mockserver.world import paging
@@ -153,6 +154,26 @@ def only_first_validation_error() -> None:
     original = replace(errors, "validation_error", validation_error)
 
 
+def health_rate_limited() -> None:
+    # The rate-limit layer asks this name in its own module, at call time.
+    replace(rate_limit, "is_health", lambda path: False)
+
+
+def live_reports_healthy() -> None:
+    async def get_health_live(self: handlers.Handlers, scope: Any) -> Response:
+        response: Response = await self.get_health(scope)
+        return response
+
+    replace(handlers.Handlers, "get_health_live", get_health_live)
+
+
+def path_echoed_whole() -> None:
+    def path_not_found(path: str) -> errors.JimError:
+        return errors.JimError(404, "NOT_FOUND", f"No resource exists at {path}.")
+
+    replace(errors, "path_not_found", path_not_found)
+
+
 def jim_profile(**changes: Any) -> None:
     """The jim profile with some of its rules swapped for the documented ones (create_app reads app.PROFILES)."""
     profiles = dict(mockserver.app.PROFILES)
@@ -191,6 +212,9 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "first_value_loses": ("a repeated query parameter takes its last value", first_value_loses),
     "depth_ceiling_off_by_one": ("skipping exactly 1,000,000 rows is rejected", depth_ceiling_off_by_one),
     "only_first_validation_error": ("validationErrors names only the first bad parameter", only_first_validation_error),
+    "health_rate_limited": ("health routes count against the per-IP rate limit", health_rate_limited),
+    "live_reports_healthy": ("/health/live answers health's body (status healthy)", live_reports_healthy),
+    "path_echoed_whole": ("a 404 echoes the whole unknown path", path_echoed_whole),
     "jim_true_total_past_last_page": ("jim: past the last page reports the true total", jim_true_total_past_last_page),
     "jim_documented_vocabulary": ("jim: items carry Add/Update/Delete", jim_documented_vocabulary),
     "jim_camel_case_keys": ("jim: validation problems are keyed page, not Page", jim_camel_case_keys),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -102,21 +104,91 @@ class Transport(asyncio.Transport):
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return ("127.0.0.1", 1) if name in ("peername", "sockname") else default
 
+    def pause_reading(self) -> None:
+        pass
 
-def test_uvicorn_answers_an_unparseable_request_through_send_400_response() -> None:
+    def resume_reading(self) -> None:
+        pass
+
+
+LIMITS = compat.ConnectionLimits(read_timeout=0.05, max_url_bytes=64, max_header_bytes=256)
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
-    try:
-        config = Config(app=PlainTextResponse("unused"), http=compat.PROTOCOL, log_level="critical")
-        config.load()
-        protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
-        assert isinstance(protocol, compat.EnvelopeHttpToolsProtocol), "uvicorn's `http` option no longer loads it"
-        transport = Transport()
-        protocol.connection_made(transport)
-        protocol.data_received(b"get / HTTP/1.1\r\nHost: x\r\n\r\n")
-    finally:
-        loop.close()
-    internal = "uvicorn HttpToolsProtocol.send_400_response / STATUS_LINE / server_state.default_headers"
+    yield loop
+    loop.close()
+
+
+def connection(loop: asyncio.AbstractEventLoop) -> tuple[compat.EnvelopeHttpToolsProtocol, Transport]:
+    """A protocol built as uvicorn builds it from its `http` option, on a fake transport."""
+    config = Config(app=PlainTextResponse("unused"), http=compat.protocol_factory(LIMITS), log_level="critical")
+    config.load()
+    protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    assert isinstance(protocol, compat.EnvelopeHttpToolsProtocol), "uvicorn's `http` option no longer takes a factory"
+    transport = Transport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+def answer(transport: Transport) -> tuple[int, dict[str, Any]]:
+    head, _, body = transport.written.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_uvicorn_answers_an_unparseable_request_through_send_400_response(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"get / HTTP/1.1\r\nHost: x\r\n\r\n")
+    internal = "uvicorn HttpToolsProtocol.send_400_response / server_state.default_headers"
     assert transport.written.startswith(b"HTTP/1.1 400 "), internal
     assert b"content-type: application/json" in transport.written, internal
-    assert b'"code":"VALIDATION_ERROR"' in transport.written, internal
+    assert answer(transport)[1]["code"] == "VALIDATION_ERROR", internal
     assert transport.closed, internal
+
+
+@pytest.mark.parametrize(
+    ("chunks", "status"),
+    [
+        ([b"GET /" + b"a" * 100 + b" HTTP/1.1\r\nHost: x\r\n\r\n"], 414),
+        ([b"GET /" + b"a" * 100], 414),
+        ([b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 300 + b"\r\n\r\n"], 431),
+        ([b"GET / HTTP/1.1\r\nX-Big: ", b"b" * 150, b"b" * 150], 431),
+        ([b"GET / HTTP/1.1\r\n"] + [b"X-A: 1234567890\r\n"] * 20, 431),
+    ],
+    ids=["whole-url", "partial-url", "whole-head", "partial-head", "many-headers"],
+)
+def test_uvicorn_parser_callbacks_let_compat_refuse_an_oversized_head(
+    loop: asyncio.AbstractEventLoop, chunks: list[bytes], status: int
+) -> None:
+    protocol, transport = connection(loop)
+    for chunk in chunks:
+        protocol.data_received(chunk)
+    internal = "uvicorn HttpToolsProtocol data_received / on_url (self.url) / on_header / on_headers_complete"
+    assert answer(transport)[0] == status, internal
+    assert transport.closed and protocol.cycle is None, f"{internal}: the app was started on a refused request"
+
+
+def test_uvicorn_callbacks_let_compat_time_out_a_head_begun_but_not_finished(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
+    internal = "uvicorn HttpToolsProtocol connection_made / on_message_begin and its event loop"
+    status, body = answer(transport)
+    assert (status, body["code"]) == (408, "REQUEST_TIMEOUT"), internal
+    assert transport.closed, internal
+
+
+def test_uvicorn_callbacks_let_compat_close_a_connection_that_sends_nothing(loop: asyncio.AbstractEventLoop) -> None:
+    _, transport = connection(loop)
+    loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
+    assert transport.closed and transport.written == b"", "uvicorn HttpToolsProtocol connection_made"
+
+
+def test_a_request_that_arrives_in_time_is_handed_to_the_app(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    internal = "uvicorn HttpToolsProtocol on_headers_complete / on_message_complete"
+    assert protocol.cycle is not None and protocol.deadline is None, internal
+    loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
+    assert transport.written.startswith(b"HTTP/1.1 200 "), internal

@@ -11,7 +11,17 @@ from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
 from contract_tests.envelope import assert_error, assert_validation_error
+from mockserver.controls.journal import (
+    ENTRY_LIMIT,
+    PATH_LIMIT,
+    PREFER_LIMIT,
+    QUERY_LIMIT,
+    JournalMiddleware,
+    MemoryJournal,
+)
+from mockserver.scope import identify
 from mockserver.settings import PROJECT_ROOT
+from mockserver.world.keys import KeyStore
 from tests.conftest import ADMIN, SEED_ACTIVITY
 from tests.declared import resolved
 
@@ -132,10 +142,57 @@ def test_a_full_journal_keeps_exactly_its_capacity(make_client: Callable[..., Te
 
 def test_entries_stay_small_whatever_the_client_sends(make_client: Callable[..., TestClient]) -> None:
     client = make_client(journal_size=10, access_log=False)
-    client.get("/api/v1/health", params={"q": "x" * 10_000}, headers={"Prefer": "y" * 100_000})
+    client.get("/api/v1/" + "p" * 10_000, params={"q": "x" * 10_000}, headers={"Prefer": "y" * 100_000})
     [entry] = journal(client)
-    assert len(entry["prefer"]) <= 2049
-    assert sum(len(v) for values in entry["query"].values() for v in values) <= 2049
+    assert entry["prefer"] == "y" * PREFER_LIMIT + "…"
+    assert entry["path"] == ("/api/v1/" + "p" * 10_000)[:PATH_LIMIT] + "…"
+    assert sum(len(v) for values in entry["query"].values() for v in values) <= QUERY_LIMIT
+
+
+WORST = bytes(range(256)) * 400
+"""Every byte value, over and over: the most a byte can take in JSON is when it is escaped or percent-encoded."""
+
+
+def test_an_entry_takes_at_most_1_kib_of_json_whatever_the_request() -> None:
+    keys = KeyStore([])
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "PROPPATCH",
+        "path": WORST.decode("latin-1"),
+        "raw_path": WORST,
+        "query_string": WORST,
+        "headers": [(b"prefer", WORST), (b"prefer", WORST), (b"x-api-key", b'\x7f\x80"' * 50)],
+        "client": ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535),
+    }
+    identify(scope, keys, b"x-api-key")
+    entry = JournalMiddleware(app=None, journal=MemoryJournal(1)).entry(scope, 503, 4102444800.123456, 9999.99)  # type: ignore[arg-type]
+    assert len(entry) <= ENTRY_LIMIT, len(entry)
+
+
+def test_the_journal_answers_a_page_at_a_time(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(journal_size=300, access_log=False)
+    for page in range(1, 251):
+        client.get(ITEMS, params={"page": page}, headers=ADMIN if page % 2 else {})
+    first = client.get(JOURNAL).json()
+    assert (first["count"], first["page"], first["pageSize"], first["hasNextPage"]) == (250, 1, 100, True)
+    assert [e["query"]["page"] for e in first["entries"]] == [[str(n)] for n in range(250, 150, -1)]
+    last = client.get(JOURNAL, params={"page": 3}).json()
+    assert len(last["entries"]) == 50 and not last["hasNextPage"]
+    assert last["entries"][-1]["query"]["page"] == ["1"]
+    everything = client.get(JOURNAL, params={"pageSize": 5000}).json()
+    assert everything["pageSize"] == 1000 and len(everything["entries"]) == 250
+    refused = client.get(JOURNAL, params={"status": 401, "pageSize": 10, "page": 2}).json()
+    assert refused["count"] == 125 and refused["hasNextPage"]
+    assert [e["query"]["page"] for e in refused["entries"]] == [[str(n)] for n in range(230, 210, -2)]
+    assert client.get(JOURNAL, params={"page": 9}).json()["entries"] == []
+
+
+@pytest.mark.parametrize("parameter", ["page", "pageSize"])
+def test_a_journal_page_that_is_not_an_integer_is_a_validation_error(
+    make_client: Callable[..., TestClient], parameter: str
+) -> None:
+    client = make_client(journal_size=5, access_log=False)
+    assert_validation_error(client.get(JOURNAL, params={parameter: "x" * 500}), parameter)
 
 
 def test_entries_record_every_prefer_header_and_the_key_as_authentication_saw_it(

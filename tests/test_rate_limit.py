@@ -18,6 +18,7 @@ ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize=1"
 MESSAGE = "Too many requests. Please retry after the indicated delay."
 INFRASTRUCTURE = {"X-Api-Key": "jim_ak_sandbox_infrastructure"}
 READER = {"X-Api-Key": "jim_ak_sandbox_reader"}
+HEALTH = ("/api/v1/health", "/api/v1/health/ready", "/api/v1/health/live", "/api/v1/health/version")
 NOT_AUTHENTICATED = [
     {},
     {"X-Api-Key": ""},
@@ -89,8 +90,8 @@ def test_requests_without_a_valid_key_share_a_per_ip_window(make_client: Callabl
 
 def test_the_per_ip_window_is_30_a_minute_by_default(make_client: Callable[..., TestClient]) -> None:
     client = make_client(rate_limit=True, access_log=False)
-    assert [client.get("/api/v1/health").status_code for _ in range(30)] == [200] * 30
-    seconds = assert_429(client.get("/api/v1/health"))
+    assert [client.get(ITEMS).status_code for _ in range(30)] == [401] * 30
+    seconds = assert_429(client.get(ITEMS))
     assert seconds >= 50, seconds
 
 
@@ -139,19 +140,24 @@ def test_head_counts_and_gets_the_429_headers(make_client: Callable[..., TestCli
     assert head.headers["retry-after"].isdigit()
 
 
-def test_docs_and_unknown_paths_are_not_limited(make_client: Callable[..., TestClient]) -> None:
+def test_docs_unknown_paths_and_health_are_not_limited(make_client: Callable[..., TestClient]) -> None:
     client = make_client(rate_limit=True, rate_limit_per_ip=1, access_log=False)
     for _ in range(3):
         assert client.get("/api/openapi/v1.json").status_code == 200
         assert client.get("/api/reference").status_code == 200
         assert_error(client.get("/api/v1/nothing"), 404, "NOT_FOUND")
-    assert client.get("/api/v1/health").status_code == 200
-    assert_429(client.get("/api/v1/health"))
+        for health in HEALTH:
+            assert client.get(health).status_code == 200, health
+            assert client.get(health + "/").status_code == 200, health
+    assert client.get(ITEMS).status_code == 401
+    assert_429(client.get(ITEMS))
+    for health in HEALTH:  # and still answered once the window is spent
+        assert client.get(health, headers=ADMIN).status_code == 200, health
 
 
 def test_429_is_declared_with_its_retry_after_header(make_client: Callable[..., TestClient]) -> None:
     client = make_client(rate_limit=True, rate_limit_per_key=1, rate_limit_per_ip=1, access_log=False)
     client.get(ITEMS, headers=ADMIN)
-    client.get("/api/v1/health")
+    client.get("/api/v1/activities")
     assert_declared(client.get(ITEMS, headers=ADMIN), "/api/v1/activities/{id}/items")
-    assert_declared(client.get("/api/v1/health"), "/api/v1/health")
+    assert_declared(client.get("/api/v1/activities"), "/api/v1/activities")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -34,12 +34,18 @@ def page_response(page: bytes, window: Window) -> Response:
     return json_response(orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()}))
 
 
+Readiness = Callable[[], Awaitable[str | None]]
+"""None when a dependency the server needs answers, else what is wrong with it."""
+
+
 class Handlers:
     """One instance per app, so handlers see that app's store and nothing global."""
 
-    def __init__(self, store: Store, empty_past_last_page: bool = False) -> None:
+    def __init__(self, store: Store, empty_past_last_page: bool = False, readiness: Readiness | None = None) -> None:
+        """`readiness`: the check of a dependency (the shared Redis) that /api/v1/health/ready reports."""
         self.store = store
         self.empty_past_last_page = empty_past_last_page
+        self.readiness = readiness
 
     def window(self, given: Params, total_count: int, empty_past_last: bool = False) -> Window:
         return Window(given.page, given.page_size, total_count, empty_past_last)
@@ -91,6 +97,18 @@ class Handlers:
     async def get_health(self, scope: Scope) -> Response:
         return json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))
 
+    async def get_health_live(self, scope: Scope) -> Response:
+        # Alive is answering at all: it never waits on a dependency (JIM's HealthController).
+        return json_response(orjson.dumps({"status": "alive", "timestamp": errors.timestamp()}))
+
+    async def get_health_ready(self, scope: Scope) -> Response:
+        problem = await self.readiness() if self.readiness is not None else None
+        if problem is None:
+            return json_response(orjson.dumps({"status": "ready", "timestamp": errors.timestamp()}))
+        # JIM's answer when its readiness check throws: reason "error" and what went wrong.
+        body = {"status": "not_ready", "reason": "error", "error": problem, "timestamp": errors.timestamp()}
+        return Response(content=orjson.dumps(body), status_code=503, media_type=JSON)
+
     async def get_version(self, scope: Scope) -> Response:
         return json_response(orjson.dumps({"product": PRODUCT, "version": VERSION}))
 
@@ -102,5 +120,7 @@ OPERATIONS = {
     "listChildActivities": "list_child_activities",
     "listExecutionItems": "list_execution_items",
     "getHealth": "get_health",
+    "getHealthLive": "get_health_live",
+    "getHealthReady": "get_health_ready",
     "getVersion": "get_version",
 }

@@ -8,7 +8,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.scope import caller
-from mockserver.text import printable
+from mockserver.text import LOG_LIMIT, printable, quoted
 
 access_logger = logging.getLogger("mockserver.access")
 
@@ -36,7 +36,7 @@ class AccessLog:
             await self.app(scope, receive, record_status)
         finally:
             query = scope.get("query_string", b"")
-            target = printable(scope["path"] + ("?" + query.decode("latin-1") if query else ""))
+            target = printable(quoted(scope["path"] + ("?" + query.decode("latin-1") if query else ""), LOG_LIMIT))
             access_logger.info(
                 "%s %s %d %.1fms key=%s",
                 scope["method"],

@@ -16,7 +16,7 @@ from mockserver.text import quoted
 
 FORCEABLE = (429, 500, 503)
 MAX_RETRY_AFTER = 3600
-DEFAULT_RETRY_AFTER = {429: 60, 503: 5}
+DEFAULT_RETRY_AFTER = {429: 60, 503: errors.SERVICE_RETRY_AFTER}
 """What JIM sends: Retry-After 60 with its 429s, 5 with the 503s of a database outage."""
 
 ACCEPTED = (

@@ -7,6 +7,7 @@ LTRIM) that every worker and replica writes to when they share a Redis.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import deque
@@ -14,44 +15,48 @@ from collections.abc import Awaitable
 from typing import Any, Protocol, cast
 
 import orjson
-import redis.asyncio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.controls.shared_state import KEY_PREFIX
-from mockserver.http import ADMIN_PREFIX, PREFER_HEADER
-from mockserver.scope import all_values, caller
-from mockserver.text import quoted
+from mockserver.controls.shared_state import KEY_PREFIX, RedisUnavailable, SharedRedis
+from mockserver.http import ADMIN_PREFIX, PREFER_HEADER, is_health
+from mockserver.scope import all_values, caller, request_line, shared_state_failed
+from mockserver.text import as_sent
 
 logger = logging.getLogger("mockserver.journal")
 
 Entry = dict[str, Any]
 """What is stored per request: raw values (epoch seconds, the query string), formatted only when read."""
 
+ENTRY_LIMIT = 1024
+"""Bytes of JSON one entry takes at most, whatever the request: a journal of N entries holds at most N KiB of them."""
+PATH_LIMIT, QUERY_LIMIT, PREFER_LIMIT = 256, 320, 120
+"""Characters kept of a recorded path, query and Prefer header (each ASCII: one byte of JSON a character)."""
+
 
 class Journal(Protocol):
     capacity: int
 
-    async def record(self, entry: Entry) -> None: ...
+    async def record(self, entry: bytes) -> None: ...
 
-    async def entries(self) -> list[Entry]:
-        """Newest first."""
+    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
+        """(how many entries there are, entries start..stop-1 newest first, as JSON); stop None: to the oldest."""
         ...
 
     async def clear(self) -> None: ...
 
 
 class MemoryJournal:
-    """This process's journal: a deque that drops the oldest entry when full."""
+    """This process's journal: a deque of serialised entries that drops the oldest when full."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: deque[Entry] = deque(maxlen=capacity)
+        self._entries: deque[bytes] = deque(maxlen=capacity)
 
-    async def record(self, entry: Entry) -> None:
+    async def record(self, entry: bytes) -> None:
         self._entries.appendleft(entry)
 
-    async def entries(self) -> list[Entry]:
-        return list(self._entries)
+    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
+        return len(self._entries), list(itertools.islice(self._entries, start, stop))
 
     async def clear(self) -> None:
         self._entries.clear()
@@ -60,30 +65,38 @@ class MemoryJournal:
 class RedisJournal:
     """One journal for every worker and replica: a Redis list capped at `capacity`, newest at the head."""
 
-    def __init__(self, pool: redis.asyncio.ConnectionPool, capacity: int) -> None:
+    def __init__(self, shared: SharedRedis, capacity: int) -> None:
         self.capacity = capacity
         self.key = f"{KEY_PREFIX}:journal"
-        self.client = redis.asyncio.Redis(connection_pool=pool)
+        self.shared = shared
 
-    async def record(self, entry: Entry) -> None:
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.lpush(self.key, orjson.dumps(entry))
+    async def record(self, entry: bytes) -> None:
+        async with self.shared.deadline(), self.shared.client.pipeline(transaction=True) as pipe:
+            pipe.lpush(self.key, entry)
             pipe.ltrim(self.key, 0, self.capacity - 1)
             await pipe.execute()
 
-    async def entries(self) -> list[Entry]:
-        raw_entries = await cast("Awaitable[list[bytes]]", self.client.lrange(self.key, 0, self.capacity - 1))
-        return [orjson.loads(raw) for raw in raw_entries]
+    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
+        last = self.capacity - 1 if stop is None else min(stop, self.capacity) - 1
+        async with self.shared.deadline(), self.shared.client.pipeline(transaction=True) as pipe:
+            pipe.llen(self.key)
+            if last >= start:
+                pipe.lrange(self.key, start, last)
+            total, *window = await pipe.execute()
+        return int(total), cast("list[bytes]", window[0] if window else [])
 
     async def clear(self) -> None:
-        await self.client.delete(self.key)
+        async with self.shared.deadline():
+            await cast("Awaitable[int]", self.shared.client.delete(self.key))
 
 
 class JournalMiddleware:
     """The outermost layer: sees the path as sent, the final status and the whole duration, delays included.
 
     The entry is written before the last byte of the answer is sent, so a client that has its answer
-    finds the request in the journal, whichever worker it asks.
+    finds the request in the journal, whichever worker it asks. A Redis that fails costs the answer
+    at most its deadline, and nothing at all when the rate limiter already found it failing. Health
+    answers never wait on Redis: theirs are written once they are sent.
     """
 
     def __init__(self, app: ASGIApp, journal: Journal) -> None:
@@ -98,21 +111,24 @@ class JournalMiddleware:
         started_at, started = time.time(), time.perf_counter()
         status = 500
         recorded = False
+        record_first = not is_health(scope["path"])
 
         async def record() -> None:
             nonlocal recorded
             recorded = True
+            if shared_state_failed(scope):
+                return  # Redis failed this request already: said once, and not waited for twice
             try:
                 await self.journal.record(self.entry(scope, status, started_at, time.perf_counter() - started))
-            except Exception:
-                # A journal that cannot be written (Redis gone) must not cost the client its answer.
-                logger.warning("could not record %s %s in the journal", scope["method"], scope["path"], exc_info=True)
+            except RedisUnavailable as exc:
+                # The journal must not cost the client its answer.
+                logger.warning("%s: not recorded in the journal, %s", request_line(scope), exc)
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and record_first:
                 await record()
             await send(message)
 
@@ -122,24 +138,21 @@ class JournalMiddleware:
             if not recorded:
                 await record()
 
-    def entry(self, scope: Scope, status: int, started_at: float, seconds: float) -> Entry:
+    def entry(self, scope: Scope, status: int, started_at: float, seconds: float) -> bytes:
+        """The entry as JSON, at most ENTRY_LIMIT bytes: every text a client controls is capped and kept ASCII."""
         client = scope.get("client")
-        # Every text a client controls is capped, so N entries stay N small entries whatever is sent.
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1", "replace")
-        prefer = all_values(scope, self.prefer_header) or None
-        return {
+        prefer = all_values(scope, self.prefer_header)
+        entry = {
             "time": started_at,
-            "method": scope["method"][:FIELD_LIMIT],
-            "path": quoted(raw_path.decode("latin-1"), FIELD_LIMIT),
-            "query": quoted(scope.get("query_string", b"").decode("latin-1"), FIELD_LIMIT),
+            "method": as_sent(scope["method"].encode("latin-1", "replace"), 16),
+            "path": as_sent(raw_path, PATH_LIMIT),
+            "query": as_sent(scope.get("query_string", b""), QUERY_LIMIT),
             "status": status,
             "durationMs": round(seconds * 1000, 1),
             # As authentication saw it: several different keys are no key.
             "keyPrefix": caller(scope).prefix,
-            "prefer": quoted(prefer, FIELD_LIMIT) if prefer is not None else None,
-            "clientIp": client[0] if client else None,
+            "prefer": as_sent(prefer.encode("latin-1", "replace"), PREFER_LIMIT) if prefer else None,
+            "clientIp": as_sent(str(client[0]).encode("latin-1", "replace"), 64) if client else None,
         }
-
-
-FIELD_LIMIT = 2048
-"""Characters kept of a recorded path, query or Prefer header."""
+        return orjson.dumps(entry)

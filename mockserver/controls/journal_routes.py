@@ -1,7 +1,8 @@
-"""The journal's admin routes: GET /__admin/requests to read it (filtered), DELETE to clear it."""
+"""The journal's admin routes: GET /__admin/requests to read it (filtered, a page at a time), DELETE to clear it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -11,9 +12,16 @@ from starlette.responses import Response
 
 from mockserver import errors
 from mockserver.controls.journal import Entry, Journal
+from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.http import JSON, READ_METHODS
 from mockserver.scope import first_values
 from mockserver.text import quoted
+from mockserver.world import paging
+
+PAGE_SIZE = 100
+"""Entries a page holds unless `pageSize` asks for another number."""
+MAX_PAGE_SIZE = 1000
+"""The most entries one answer holds, whatever `pageSize` asks: about 1 MB of JSON."""
 
 
 def presented(entry: Entry) -> Entry:
@@ -25,17 +33,34 @@ def presented(entry: Entry) -> Entry:
     }
 
 
+def number(query: dict[str, str], name: str, default: int, most: int | None = None) -> int:
+    """A paging value as the API reads its own: an int32, below 1 is the default, above `most` is `most`."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    value = paging.parse_int32(raw)
+    if value is None:
+        raise errors.validation_error({name: [paging.not_an_int32(name, raw)]})
+    if value < 1:
+        return default
+    return min(value, most) if most is not None else value
+
+
 class JournalRoutes:
-    """GET /__admin/requests (filter by `path` prefix and `status`) and DELETE /__admin/requests."""
+    """GET /__admin/requests (filter by `path` prefix and `status`, page by `page` and `pageSize`) and DELETE."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
 
     async def dispatch(self, request: Request) -> Response:
-        if request.method in READ_METHODS:
-            return await self.list(request)
-        if request.method == "DELETE":
-            return await self.clear(request)
+        try:
+            if request.method in READ_METHODS:
+                return await self.list(request)
+            if request.method == "DELETE":
+                await self.journal.clear()
+                return Response(status_code=204)
+        except RedisUnavailable:
+            raise errors.service_unavailable() from None
         raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
 
     async def list(self, request: Request) -> Response:
@@ -50,14 +75,34 @@ class JournalRoutes:
                 )
                 raise errors.validation_error({"status": [message]})
             status = int(status_filter)
-        entries = [
-            presented(entry)
-            for entry in await self.journal.entries()
-            if (path is None or entry["path"].startswith(path)) and (status is None or entry["status"] == status)
-        ]
-        body = {"capacity": self.journal.capacity, "count": len(entries), "entries": entries}
+        page = number(query, "page", 1)
+        page_size = number(query, "pageSize", PAGE_SIZE, MAX_PAGE_SIZE)
+        start = (page - 1) * page_size
+        stop = start + page_size
+        if path is None and status is None:
+            count, raw = await self.journal.read(start, stop)
+            window = [orjson.loads(entry) for entry in raw]
+        else:
+            # Every entry is read to count the matches, but only the page's are kept.
+            _, raw = await self.journal.read(0, None)
+            count, window = 0, []
+            for entry in matching(raw, path, status):
+                if start <= count < stop:
+                    window.append(entry)
+                count += 1
+        body = {
+            "capacity": self.journal.capacity,
+            "count": count,
+            "page": page,
+            "pageSize": page_size,
+            "hasNextPage": stop < count,
+            "entries": [presented(entry) for entry in window],
+        }
         return Response(orjson.dumps(body), media_type=JSON)
 
-    async def clear(self, request: Request) -> Response:
-        await self.journal.clear()
-        return Response(status_code=204)
+
+def matching(raw: list[bytes], path: str | None, status: int | None) -> Iterator[Entry]:
+    for text in raw:
+        entry: Entry = orjson.loads(text)
+        if (path is None or entry["path"].startswith(path)) and (status is None or entry["status"] == status):
+            yield entry

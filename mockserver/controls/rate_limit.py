@@ -11,8 +11,10 @@ Retry-After says when the oldest of the N frees its slot, where JIM frees a whol
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from contextlib import AbstractAsyncContextManager, nullcontext
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
@@ -20,7 +22,11 @@ from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimite
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.scope import caller, routed_operation
+from mockserver.controls.shared_state import RedisUnavailable, SharedRedis
+from mockserver.http import is_health
+from mockserver.scope import caller, mark_shared_state_failed, request_line, routed_operation
+
+logger = logging.getLogger("mockserver.rate_limit")
 
 
 def retry_after(reset_at: float, now: float) -> int:
@@ -42,17 +48,33 @@ class Limiter:
         per_ip: int,
         storage: Storage,
         fixed_retry_after: int | None = None,
+        shared: SharedRedis | None = None,
     ) -> None:
-        """`fixed_retry_after`: always send this Retry-After (as the real JIM does: 60), not the time to a free slot."""
+        """`fixed_retry_after`: always send this Retry-After (as the real JIM does: 60), not the time to a free slot.
+        `shared`: the Redis the storage lives in, whose deadline bounds every count."""
         self.fixed_retry_after = fixed_retry_after
+        self.shared = shared
         self.per_key = RateLimitItemPerMinute(per_key, namespace="key")
         self.per_ip = RateLimitItemPerMinute(per_ip, namespace="ip")
         self.sliding: RateLimiter = MovingWindowRateLimiter(storage)
         self.fixed: RateLimiter = FixedWindowRateLimiter(storage)
 
+    def deadline(self) -> AbstractAsyncContextManager[None]:
+        return self.shared.deadline() if self.shared is not None else nullcontext()
+
     async def check(self, scope: Scope) -> None:
-        """Count the request, or raise 429 with Retry-After. An unknown, disabled or expired key is simply
-        not authenticated here, and answers nothing about itself."""
+        """Count the request, or raise 429 with Retry-After; 503 with Retry-After when Redis fails to answer in
+        time (one log line, no traceback). An unknown, disabled or expired key is simply not authenticated
+        here, and answers nothing about itself."""
+        try:
+            async with self.deadline():
+                await self.count(scope)
+        except RedisUnavailable as exc:
+            mark_shared_state_failed(scope)
+            logger.warning("%s: answered 503, %s", request_line(scope), exc)
+            raise errors.service_unavailable() from None
+
+    async def count(self, scope: Scope) -> None:
         key = caller(scope).key
         if key is not None and key.rate_limit_exempt:
             return
@@ -76,6 +98,7 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and routed_operation(scope) is not None:
+        # Health is never limited (JIM's rule): probes of a load balancer or an orchestrator must get through.
+        if scope["type"] == "http" and routed_operation(scope) is not None and not is_health(scope["path"]):
             await self.limiter.check(scope)
         await self.app(scope, receive, send)

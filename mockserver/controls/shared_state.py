@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import redis
 import redis.asyncio
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.errors import StorageError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from mockserver.startup import StartupError
 
 KEY_PREFIX = "mockserver"
 """Every Redis key the sandbox writes starts with this, so a shared Redis can be inspected or flushed by prefix."""
 
+FAILURES = (redis.RedisError, OSError, TimeoutError, StorageError)
+"""What a Redis that is gone, stalled or refusing raises, through redis-py, limits or the deadline."""
+
 
 class SharedStateError(StartupError):
     """The configured Redis cannot be used; raised before the server listens."""
+
+
+class RedisUnavailable(Exception):
+    """Redis did not answer within its deadline, or refused; the message says which, without internals."""
 
 
 def redacted(url: str) -> str:
@@ -24,26 +37,66 @@ def redacted(url: str) -> str:
     return re.sub(r"//[^@/]*@", "//***@", url)
 
 
-def check_reachable(url: str) -> None:
-    """Fail at start-up, naming the URL, rather than answer the first request with a 500."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as exc:
-        raise SharedStateError(f"cannot reach Redis at {redacted(url)}: {exc}") from None
-    finally:
-        client.close()
+class SharedRedis:
+    """One Redis pool per app, shared by the limiter, the journal and the readiness check, every use under a deadline.
+
+    redis-py waits for ever by default: connect and socket timeouts bound each connection and command,
+    no retries (a retry would double the wait), and `deadline()` bounds a whole use, pipelines and
+    limits' scripts included. A failure is RedisUnavailable; recovery needs nothing, since every use
+    starts afresh with a connection from the pool.
+    """
+
+    def __init__(self, url: str, timeout_ms: int) -> None:
+        self.url = url
+        self.timeout = timeout_ms / 1000
+        self.pool = redis.asyncio.ConnectionPool.from_url(
+            url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout, retry=Retry(NoBackoff(), 0)
+        )
+        self.client = redis.asyncio.Redis(connection_pool=self.pool)
+
+    def check_reachable(self) -> None:
+        """Fail at start-up, naming the URL, rather than answer the first requests with 503s."""
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout)
+        try:
+            client.ping()
+        except (redis.RedisError, OSError) as exc:
+            raise SharedStateError(f"cannot reach Redis at {redacted(self.url)}: {exc}") from None
+        finally:
+            client.close()
+
+    @asynccontextmanager
+    async def deadline(self) -> AsyncIterator[None]:
+        """Bound one use of Redis (which may take a connect and a command) by twice the timeout; any failure is
+        RedisUnavailable."""
+        try:
+            async with asyncio.timeout(2 * self.timeout):
+                yield
+        except FAILURES as exc:
+            raise RedisUnavailable(self.describe(exc)) from None
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, TimeoutError | redis.TimeoutError):
+            return f"Redis did not answer within {self.timeout * 1000:g} ms"
+        return "Redis cannot be reached"
+
+    async def problem(self) -> str | None:
+        """None when Redis answers a PING within its deadline, else what is wrong (for /api/v1/health/ready)."""
+        try:
+            async with self.deadline():
+                await cast("Awaitable[bool]", self.client.ping())
+        except RedisUnavailable as exc:
+            return str(exc)
+        return None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.pool.aclose()
 
 
-def connection_pool(url: str) -> redis.asyncio.ConnectionPool:
-    """One pool per app, shared by the limiter and the journal; connections open lazily in the serving loop."""
-    return redis.asyncio.ConnectionPool.from_url(url)
-
-
-def limits_storage(pool: redis.asyncio.ConnectionPool | None) -> Storage:
+def limits_storage(shared: SharedRedis | None) -> Storage:
     """limits' storage: in memory for one worker, in Redis (atomic Lua scripts) when workers share counters."""
-    if pool is None:
+    if shared is None:
         return MemoryStorage()
     # limits only reads the URI's scheme to pick its Redis bridge; the pool carries the real address.
-    options: dict[str, Any] = {"connection_pool": pool}
+    options: dict[str, Any] = {"connection_pool": shared.pool}
     return RedisStorage("async+redis://", implementation="redispy", key_prefix=f"{KEY_PREFIX}:limits", **options)

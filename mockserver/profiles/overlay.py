@@ -27,8 +27,14 @@ class OverlayError(StartupError, ValueError):
 
 
 def load_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """A spec or overlay document; a file that cannot be read or parsed is an OverlayError naming it."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except OSError as exc:
+        raise OverlayError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise OverlayError(f"{path}: not a YAML document: {exc}") from None
 
 
 def merge(target: dict[str, Any], update: Mapping[str, Any]) -> None:

@@ -159,7 +159,10 @@ class ActivityReader:
         if spec is None:
             return None
         if "file" in spec:
-            item_path = (self.fixtures / spec["file"]).resolve()
+            try:
+                item_path = (self.fixtures / spec["file"]).resolve()
+            except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop (RuntimeError before 3.13), a NUL
+                raise self.refuse(index, record, "items.file", f"not a usable path: {exc}") from None
             if not item_path.is_relative_to(self.fixtures.resolve()):
                 raise self.refuse(index, record, "items.file", f"must stay inside {self.fixtures}")
             self.sources.append(str(item_path))

@@ -25,11 +25,25 @@ def fixture_error(path: Path, index: int, label: object, field: str, problem: st
 
 
 def read_json(path: Path) -> Any:
+    """A fixture file's JSON; any fault reading it (missing, a folder, unreadable, a symlink loop, not UTF-8,
+    not JSON) is a FixtureError naming the file, and the byte for text that is not UTF-8."""
     try:
-        return orjson.loads(path.read_bytes())
+        if path.exists() and not path.is_file():
+            # Before opening: a FIFO or a device would block or never end.
+            kind = "a folder" if path.is_dir() else "not a regular file"
+            raise FixtureError(f"{path}: {kind}, where a JSON file should be")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise FixtureError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise FixtureError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise FixtureError(f"{path}: not UTF-8: byte {bad.start} (0x{data[bad.start]:02x}) {bad.reason}") from None
         raise FixtureError(f"{path}: not valid JSON: {exc}") from None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator
 
-from mockserver.world.files import check_records, fixture_error, read_json, unique
+from mockserver.world.files import FixtureError, check_records, fixture_error, read_json, unique
 
 KEYS_FILE = "api-keys.json"
 ADMINISTRATOR = "Administrator"
@@ -89,5 +89,11 @@ def load_keys(fixtures: Path) -> KeyStore:
                 expires_at=expires,
                 rate_limit_exempt=r.get("rateLimitExempt", False),
             )
+        )
+    # A sandbox no key can use would answer 401 or 403 to every request: refuse it, rather than start so.
+    now = datetime.now(UTC)
+    if not any(key.is_administrator and key.usable(now) for key in keys):
+        raise FixtureError(
+            f"{path}: no enabled, unexpired key with the {ADMINISTRATOR} role: every API request would be refused"
         )
     return KeyStore(keys)
