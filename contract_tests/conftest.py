@@ -64,8 +64,11 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if base_url is None:
         from mockserver.app import create_app
         from mockserver.settings import Settings
+        from mockserver.world.clock import ManualClock
 
-        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name))
+        # The world's clock stands still unless a test turns it (Target.wait), so answers do not change under a test.
+        clock = ManualClock()
+        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name), clock=clock)
         with app.test_client() as client:
             yield Target(
                 client=client,
@@ -73,6 +76,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 app=app,
                 sandbox=True,
                 profile=profile,
+                clock=clock,
                 **{**SANDBOX, **{k: v for k, v in given.items() if v}},
             )
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging.config
 import sys
+import time
 from typing import Any
 
 import click
@@ -68,6 +69,9 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
+    if settings.clock_origin is None:
+        # One start for every worker's clock, so that a run in progress stands alike in each of them.
+        settings = settings.model_copy(update={"clock_origin": time.time()})
     logging.config.dictConfig(serving.log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"

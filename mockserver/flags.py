@@ -26,6 +26,7 @@ SPELLING: dict[str, dict[str, Any]] = {
     "rate_limit_per_key": {"metavar": "N"},
     "rate_limit_per_ip": {"metavar": "N"},
     "fault_rate": {"metavar": "FRACTION"},
+    "live_run_seconds": {"metavar": "SECONDS"},
 }
 """Command-line spelling where it is not simply --field-name."""
 
@@ -84,7 +85,7 @@ def options(*names: str) -> Decorator:
     return decorate
 
 
-FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed")
+FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds")
 SERVER_SETTINGS = ("host", "port", "validate_responses", "access_log", "log_level", "workers")
 CONTROL_SETTINGS = (
     "rate_limit",

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.settings import Settings
+from mockserver.world.clock import ManualClock
 
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
 SEED_ACTIVITY = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -25,17 +26,19 @@ SYNC_ACTIVITY = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
-    with create_app(Settings(validate_responses=True, access_log=False)).test_client() as c:
+    # A clock that stands still unless a test turns it: every answer is the same bytes, the live run included.
+    with create_app(Settings(validate_responses=True, access_log=False), clock=ManualClock()).test_client() as c:
         yield c
 
 
 @pytest.fixture
 def make_client() -> Iterator[Callable[..., TestClient]]:
-    """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from."""
+    """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from,
+    `clock` the world's clock (one that stands still unless given)."""
     opened: list[TestClient] = []
 
-    def make(peer: tuple[str, int] | None = None, **settings: Any) -> TestClient:
-        app = create_app(Settings(**settings))
+    def make(peer: tuple[str, int] | None = None, clock: Any = None, **settings: Any) -> TestClient:
+        app = create_app(Settings(**settings), clock=clock or ManualClock())
         c = app.test_client(client=peer) if peer else app.test_client()
         c.__enter__()
         opened.append(c)

@@ -49,7 +49,7 @@ def load_failure(fixtures: Path, file: str, change: Callable[[Any], None]) -> st
 
 def test_shipped_fixtures_are_valid() -> None:
     store = load_store(FIXTURES, load_spec(PROJECT_ROOT / "openapi.yaml"), seed=0)
-    assert len(store.activities) >= 4 and len(store.keys) == 5
+    assert len(store.static.activities) >= 4 and len(store.keys) == 5
 
 
 @pytest.mark.parametrize(
