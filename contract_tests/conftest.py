@@ -108,3 +108,15 @@ def rate_limited(request: pytest.FixtureRequest, target: Target) -> Iterator[htt
     settings = Settings(access_log=False, profile=target.profile.name, rate_limit=True, rate_limit_per_ip=1)
     with create_app(settings).test_client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def forcing_faults(target: Target) -> Iterator[httpx.Client]:
+    """A client of the in-process app's twin that honours the sandbox's `Prefer: code=…` (a real JIM has none)."""
+    if target.app is None:
+        pytest.skip("forces a fault with the sandbox's Prefer control: in-process only")
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    with create_app(Settings(access_log=False, profile=target.profile.name, prefer=True)).test_client() as client:
+        yield client

@@ -52,6 +52,8 @@ JIM_DETAIL_KEYS = (HEADER_KEYS - TOTALS - {"childActivityCount"}) | DETAIL_ONLY_
     "configurationChangeSnapshot",
 }  # fmt: skip
 """JIM's ActivityDetailDto: no counters and no childActivityCount; steps, attribution, configuration changes."""
+PAGING_PROPERTIES = frozenset({"page", "pageSize", "sortBy", "sortDirection", "filter"})
+"""JIM's PaginationRequest: what it binds as an object, so ASP.NET reports its properties by their C# names."""
 UNAVAILABLE = "The service is temporarily unavailable. Please retry after the indicated delay."
 JIM_UNAVAILABLE = "The service is temporarily unavailable due to database connectivity. Please retry your request."
 
@@ -111,8 +113,9 @@ class Expected:
         return frozenset(self.change_names.values())
 
     def key(self, name: str) -> str:
-        """The key under which a bad paging parameter is reported."""
-        return name[:1].upper() + name[1:] if self.pascal_case_keys else name
+        """The key under which a bad parameter is reported: JIM's paging object's properties in PascalCase, an
+        action's own parameters (the list's filters) by their name."""
+        return name[:1].upper() + name[1:] if self.pascal_case_keys and name in PAGING_PROPERTIES else name
 
     @cached_property
     def spec(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ OPERATIONS: dict[str, Callable[[Target, str], str]] = {
     "detail": lambda target, activity: target.activity_url(activity),
     "stats": lambda target, activity: target.activity_url(activity, "stats"),
     "children": lambda target, activity: target.activity_url(activity, "children"),
+    "progress": lambda target, activity: target.activity_url(activity, "progress"),
 }
 BY_ID = [name for name in OPERATIONS if name != "list"]
 

@@ -140,6 +140,12 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--non-run-profile-id", default=SANDBOX.non_run_profile, show_default=True)
 @click.option("--empty-activity-id", default=SANDBOX.empty, show_default=True, help="A Run Profile activity, no items.")
 @click.option(
+    "--parent-activity-id",
+    default=SANDBOX.parent,
+    show_default=True,
+    help="A top-level activity with one to 25 child activities (a schedule execution, say).",
+)
+@click.option(
     "--rate-limit-probe/--no-rate-limit-probe",
     default=True,
     help="Probe the per-IP rate limit: up to 40 requests without a key until a 429, and one more a second later"
@@ -160,6 +166,7 @@ def drift(
     run_profile_id: str,
     non_run_profile_id: str,
     empty_activity_id: str,
+    parent_activity_id: str,
     rate_limit_probe: bool,
     check: bool,
     write_readme: bool,
@@ -175,7 +182,8 @@ def drift(
     Examples:
       mockserver drift
       mockserver drift --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" \\
-        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id …
+        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id … \\
+        --parent-activity-id …
       mockserver drift --left jim --base-url https://jim.example.com … --no-rate-limit-probe --check
     """
     if base_url is not None and right is not None:
@@ -183,7 +191,14 @@ def drift(
     left, right = left or "documented", base_url or right or "jim"
     if write_readme and (left, right, rate_limit_probe) != ("documented", "jim", True):
         raise click.UsageError("--write-readme writes the report of documented against jim, every probe: no other")
-    ids = Ids(api_key, reader_key, run_profile_id, non_run_profile_id, empty_activity_id)
+    ids = Ids(
+        api_key=api_key,
+        reader_key=reader_key,
+        run_profile=run_profile_id,
+        non_run_profile=non_run_profile_id,
+        empty=empty_activity_id,
+        parent=parent_activity_id,
+    )
     probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
     try:
         report = drift_report.compare(left, right, ids, probes)
