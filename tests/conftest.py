@@ -15,13 +15,21 @@ import redis
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.settings import PROJECT_ROOT, Settings
 from mockserver.world.clock import ManualClock
 
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
 SEED_ACTIVITY = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 LARGE_ACTIVITY = "f6a7b8c9-d0e1-2345-f012-3456789abcde"
 SYNC_ACTIVITY = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
+
+
+@pytest.fixture
+def fixtures(tmp_path: Path) -> Path:
+    """A copy of the shipped fixtures, for a test to break."""
+    copy = tmp_path / "fixtures"
+    shutil.copytree(PROJECT_ROOT / "fixtures", copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -166,10 +166,12 @@ class ActivityReader:
                 refuse("connectedSystemId", f"no connected system {system} in {SYSTEMS_FILE}")
         items = self.final_items[record["id"]] = self.items(index, record)
         live = record.get("live")
-        if live is not None and live.get("itemsAsOf") is not None:
-            if not isinstance(items, GeneratedActivity) or live["itemsAsOf"] > items.count:
-                refuse("live.itemsAsOf", "a live run's items are generated, and it has recorded at most all of them")
-            items = FirstItems(items, live["itemsAsOf"])
+        if live is not None and items is not None:
+            recorded = live.get("itemsAsOf")
+            if not isinstance(items, GeneratedActivity) or recorded is None or recorded > items.count:
+                problem = "a live run's items are generated: say how many of them (at most all) it had as of live.asOf"
+                refuse("live.itemsAsOf", problem)
+            items = FirstItems(items, recorded)
         tally = items.tally() if items is not None else Tally()
         created = utc(record["created"])
         executed = utc(record["executed"]) if record["executed"] is not None else None

@@ -107,8 +107,6 @@ def live(
             refuse("live", "an activity that runs no objects ends with its children: all in progress, all live")
         return
     items, final = counts["items"], counts["final"]
-    if final is not None and spec.get("itemsAsOf") is None:
-        refuse("live.itemsAsOf", "say how many of its items the run had recorded as of live.asOf")
     first, total = fields["objectsProcessed"], fields["objectsToProcess"]
     if items is not None and final is not None and final - items > total - first:
         refuse("live.itemsAsOf", f"{final - items:,} items to come but only {total - first:,} objects")
