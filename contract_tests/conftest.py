@@ -54,8 +54,11 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if base_url is None:
         from mockserver.app import create_app
         from mockserver.settings import Settings
+        from mockserver.world.clock import ManualClock
 
-        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name))
+        # The world's clock stands still unless a test turns it (Target.wait), so answers do not change under a test.
+        clock = ManualClock()
+        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name), clock=clock)
         with app.test_client() as client:
             yield Target(
                 client=client,
@@ -63,6 +66,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 app=app,
                 sandbox=True,
                 profile=profile,
+                clock=clock,
                 **{**SANDBOX, **{k: v for k, v in given.items() if v}},
             )
         return
@@ -91,4 +95,16 @@ def rate_limited(request: pytest.FixtureRequest, target: Target) -> Iterator[htt
 
     settings = Settings(access_log=False, profile=target.profile.name, rate_limit=True, rate_limit_per_ip=1)
     with create_app(settings).test_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def forcing_faults(target: Target) -> Iterator[httpx.Client]:
+    """A client of the in-process app's twin that honours the sandbox's `Prefer: code=…` (a real JIM has none)."""
+    if target.app is None:
+        pytest.skip("forces a fault with the sandbox's Prefer control: in-process only")
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    with create_app(Settings(access_log=False, profile=target.profile.name, prefer=True)).test_client() as client:
         yield client

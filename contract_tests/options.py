@@ -67,5 +67,10 @@ VALUES = {
         "CONTRACT_PARENT_ACTIVITY_ID",
         "an activity with child activities (a schedule execution, say)",
     ),
+    "running_activity_id": Option(
+        "--running-activity-id",
+        "CONTRACT_RUNNING_ACTIVITY_ID",
+        "a run profile activity that was in progress when the suite started",
+    ),
 }
 """The keys and activities of the target that some rules need; a rule without its value is skipped, naming the flag."""

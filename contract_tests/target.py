@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -22,6 +23,7 @@ SANDBOX = {
     "empty_activity_id": "e5f6a7b8-c9d0-1234-ef01-23456789abcd",
     "large_activity_id": "f6a7b8c9-d0e1-2345-f012-3456789abcde",
     "parent_activity_id": "0c1ef908-eda2-4c98-b113-57996911d172",
+    "running_activity_id": "a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2",
 }
 ACTIVITIES_URL = "/api/v1/activities"
 MISSING_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
@@ -49,6 +51,9 @@ class Target:
     empty_activity_id: str | None = None
     large_activity_id: str | None = None
     parent_activity_id: str | None = None
+    running_activity_id: str | None = None
+    clock: Any = None
+    """In-process, the world's clock (a ManualClock): a test turns it instead of waiting; None for a live server."""
 
     def need(self, name: str) -> str:
         """The option's value, or skip saying which flag would enable the check."""
@@ -67,6 +72,13 @@ class Target:
     def not_in_profile(self, why: str) -> NoReturn:
         """Skip: the rule is not one of the profile the target is held to (not a rule left unverified)."""
         pytest.skip(f"{NOT_A_RULE}{self.profile.name} profile: {why}")
+
+    def wait(self, seconds: float) -> None:
+        """Let `seconds` of the target's time pass: turn the in-process clock, or sleep for a live server."""
+        if self.clock is not None:
+            self.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
 
     def items_url(self, activity_id: str) -> str:
         return f"/api/v1/activities/{activity_id}/items"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging.config
 import sys
+import time
 from typing import Any
 
 import click
@@ -66,6 +67,9 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
+    if settings.clock_origin is None:
+        # One start for every worker's clock, so that a run in progress stands alike in each of them.
+        settings = settings.model_copy(update={"clock_origin": time.time()})
     logging.config.dictConfig(serving.log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"
@@ -134,6 +138,12 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--non-run-profile-id", default=SANDBOX.non_run_profile, show_default=True)
 @click.option("--empty-activity-id", default=SANDBOX.empty, show_default=True, help="A Run Profile activity, no items.")
 @click.option(
+    "--parent-activity-id",
+    default=SANDBOX.parent,
+    show_default=True,
+    help="A top-level activity with one to 25 child activities (a schedule execution, say).",
+)
+@click.option(
     "--rate-limit-probe/--no-rate-limit-probe",
     default=True,
     help="Probe the per-IP rate limit: up to 40 requests without a key until a 429, and one more a second later"
@@ -154,6 +164,7 @@ def drift(
     run_profile_id: str,
     non_run_profile_id: str,
     empty_activity_id: str,
+    parent_activity_id: str,
     rate_limit_probe: bool,
     check: bool,
     write_readme: bool,
@@ -169,7 +180,8 @@ def drift(
     Examples:
       mockserver drift
       mockserver drift --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" \\
-        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id …
+        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id … \\
+        --parent-activity-id …
       mockserver drift --left jim --base-url https://jim.example.com … --no-rate-limit-probe --check
     """
     if base_url is not None and right is not None:
@@ -181,7 +193,14 @@ def drift(
         raise click.UsageError(
             f"--write-readme rewrites docs/profiles.md in a checkout: none at {drift_markdown.DOCS_PAGE}"
         )
-    ids = Ids(api_key, reader_key, run_profile_id, non_run_profile_id, empty_activity_id)
+    ids = Ids(
+        api_key=api_key,
+        reader_key=reader_key,
+        run_profile=run_profile_id,
+        non_run_profile=non_run_profile_id,
+        empty=empty_activity_id,
+        parent=parent_activity_id,
+    )
     probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
     try:
         report = drift_report.compare(left, right, ids, probes)

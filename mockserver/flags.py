@@ -31,6 +31,7 @@ SPELLING: dict[str, dict[str, Any]] = {
     "max_url_bytes": {"metavar": "BYTES"},
     "max_header_bytes": {"metavar": "BYTES"},
     "redis_timeout_ms": {"metavar": "MS"},
+    "live_run_seconds": {"metavar": "SECONDS"},
 }
 """Command-line spelling where it is not simply --field-name."""
 
@@ -89,7 +90,7 @@ def options(*names: str) -> Decorator:
     return decorate
 
 
-FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed")
+FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds")
 SERVER_SETTINGS = (
     "host",
     "port",

@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     seed: int = Field(
         0, ge=0, le=2**63 - 1, description="Seed for generated items and chaos runs: same seed, same run."
     )
+    live_run_seconds: float = Field(
+        60.0,
+        ge=0.5,
+        le=86_400.0,
+        description="How long a run in progress at start-up takes to finish (its /progress moves with the clock).",
+    )
+    clock_origin: float | None = Field(
+        None,
+        ge=0,
+        description="The Unix time the sandbox's clock started: set by `serve` so that its workers agree;"
+        " not an option.",
+    )
     validate_responses: bool = Field(
         False, description="Check every response against the spec (slow; for debugging the server)."
     )
