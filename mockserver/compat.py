@@ -205,7 +205,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         self.deadline: asyncio.TimerHandle | None = None
         self.reading_head, self.head_begun, self.refused = True, False, False
-        self.head_bytes = self.header_bytes = 0  # received while reading a head; its header lines
+        self.head_bytes = 0  # received while reading a head (from the chunk that began it, or the next)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -223,7 +223,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self.reading_head and not self.refused and not self.transport.is_closing():
             url = len(getattr(self, "url", b""))
-            error = self.oversized(url, max(self.head_bytes, url + self.header_bytes))
+            error = self.oversized(url, max(self.head_bytes, url))
             if error is not None:
                 self.refuse(error)
 
@@ -231,21 +231,16 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         if self.refused:
             return
         super().on_message_begin()
-        self.reading_head, self.head_begun, self.header_bytes = True, True, 0
+        self.reading_head = self.head_begun = True
         if self.deadline is None:
             self.arm()
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if not self.refused:
-            self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
-            super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         if self.refused:
             return
-        self.reading_head = False
-        error = self.oversized(len(self.url), len(self.url) + self.header_bytes)
-        self.head_bytes = 0
+        self.reading_head, self.head_bytes = False, 0
+        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
+        error = self.oversized(len(self.url), head)
         if error is not None:
             self.refuse(error)  # before uvicorn starts the app on it
             return
@@ -258,6 +253,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         if not self.refused:
             self.disarm()
+            self.reading_head = True  # what comes next on this connection begins the next head
             super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:

@@ -173,3 +173,13 @@ def test_conflicting_keys_are_no_key(client: TestClient) -> None:
     headers = [("X-Api-Key", "jim_ak_sandbox_reader"), ("X-Api-Key", "jim_ak_sandbox_admin")]
     response = client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items", headers=headers)
     assert response.status_code == 401
+
+
+def test_access_log_lines_stay_short_whatever_the_path(
+    make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(access_log=True)
+    with caplog.at_level(logging.INFO, logger="mockserver.access"):
+        client.get("/api/v1/" + "p" * 5000, params={"q": "x" * 5000})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
+    assert len(line) < 600 and " 404 " in line, line
