@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS   ?=
 
-.PHONY: serve test contract-live teeth drift check lint bench clean help
+.PHONY: serve test contract-live wheel-check teeth drift check lint bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ test: $(VENV)/.test  ## Install test dependencies and run every test in-process;
 contract-live: $(VENV)/.test  ## Serve each profile on a free port and run the contract suite against it over HTTP
 	$(BIN)/python scripts/contract_live.py -q
 	$(BIN)/python scripts/contract_live.py -q --profile jim
+
+wheel-check: $(VENV)/.test  ## Build the wheel; from a fresh venv outside the checkout: serve, mockserver verify, a client suite using jim_sandbox
+	$(BIN)/python scripts/wheel_check.py $(ARGS)
 
 teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py)
 	$(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from contract_tests.expect import PROFILES
-from contract_tests.target import OPTIONS, SANDBOX, Target
+from contract_tests.options import TARGET, VALUES
+from contract_tests.summary import Summary
+from contract_tests.target import SANDBOX, Target
 
 settings.register_profile("dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
@@ -26,33 +28,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "JIM Activities contract suite")
-    group.addoption(
-        "--base-url",
-        default=os.environ.get("CONTRACT_BASE_URL"),
-        help="run against this live server instead of the in-process app (env CONTRACT_BASE_URL)",
-    )
-    group.addoption(
-        "--profile",
-        choices=sorted(PROFILES),
-        default=os.environ.get("CONTRACT_PROFILE", "documented"),
-        help="which behaviour to hold the target to: documented (openapi.yaml) or jim (the real server's,"
-        " with its own spec); in-process, the app is started in that profile (env CONTRACT_PROFILE)",
-    )
-    group.addoption(
-        "--rate-limited",
-        action="store_true",
-        default=bool(os.environ.get("CONTRACT_RATE_LIMITED")),
-        help="the live server enforces rate limits: one test spends up to 40 requests without a key to reach"
-        " its per-IP limit (in-process, the suite builds a rate-limited app of its own)",
-    )
-    group.addoption(
-        "--sandbox-ids",
-        action="store_true",
-        default=bool(os.environ.get("CONTRACT_SANDBOX_IDS")),
-        help="the live server is this project's sandbox: use its keys, ids and exact fixture checks",
-    )
-    for name, (flag, env, what) in OPTIONS.items():
-        group.addoption(flag, dest=name, default=os.environ.get(env), help=f"{what} (env {env})")
+    for name, option in {**TARGET, **VALUES}.items():
+        given = os.environ.get(option.env)
+        kind: dict[str, object] = (
+            {"action": "store_true", "default": bool(given)} if option.switch else {"default": given}
+        )
+        if name == "profile":
+            kind = {"choices": sorted(PROFILES), "default": given or "documented"}
+        group.addoption(option.flag, dest=name, help=f"{option.help} (env {option.env})", **kind)  # type: ignore[arg-type]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Checked before any test, so a missing key is one line and exit status 4, not an error per test.
+    if config.getoption("base_url") and not (config.getoption("api_key") or config.getoption("sandbox_ids")):
+        raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
+    config.pluginmanager.register(Summary(config), "contract-summary")
 
 
 @pytest.fixture(scope="session")
@@ -60,12 +50,15 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     config = request.config
     base_url = config.getoption("base_url")
     profile = PROFILES[config.getoption("profile")]
-    given = {name: config.getoption(name) for name in OPTIONS}
+    given = {name: config.getoption(name) for name in VALUES}
     if base_url is None:
         from mockserver.app import create_app
         from mockserver.settings import Settings
+        from mockserver.world.clock import ManualClock
 
-        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name))
+        # The world's clock stands still unless a test turns it (Target.wait), so answers do not change under a test.
+        clock = ManualClock()
+        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name), clock=clock)
         with app.test_client() as client:
             yield Target(
                 client=client,
@@ -73,13 +66,12 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 app=app,
                 sandbox=True,
                 profile=profile,
+                clock=clock,
                 **{**SANDBOX, **{k: v for k, v in given.items() if v}},
             )
         return
     sandbox = config.getoption("sandbox_ids")
     values = {**(SANDBOX if sandbox else {}), **{k: v for k, v in given.items() if v}}
-    if not values.get("api_key"):
-        raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
         try:
             client.get("/api/v1/health")
@@ -103,4 +95,16 @@ def rate_limited(request: pytest.FixtureRequest, target: Target) -> Iterator[htt
 
     settings = Settings(access_log=False, profile=target.profile.name, rate_limit=True, rate_limit_per_ip=1)
     with create_app(settings).test_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def forcing_faults(target: Target) -> Iterator[httpx.Client]:
+    """A client of the in-process app's twin that honours the sandbox's `Prefer: code=…` (a real JIM has none)."""
+    if target.app is None:
+        pytest.skip("forces a fault with the sandbox's Prefer control: in-process only")
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    with create_app(Settings(access_log=False, profile=target.profile.name, prefer=True)).test_client() as client:
         yield client

@@ -22,18 +22,6 @@ ITEM_KEYS = {
     "errorType",
     "outcomeSummary",
 }
-HEADER_KEYS = {
-    "id", "created", "executed", "status", "targetType", "targetOperationType", "targetName", "targetContext",
-    "message", "initiatedByType", "initiatedById", "initiatedByName", "objectsToProcess", "objectsProcessed",
-    "executionTime", "totalActivityTime", "connectedSystemRunType", "totalAdded", "totalUpdated", "totalDeleted",
-    "totalProjected", "totalJoined", "totalAttributeFlows", "totalDisconnected", "totalProvisioned", "totalExported",
-    "totalDeprovisioned", "totalPendingExports", "totalErrors", "childActivityCount",
-}  # fmt: skip
-"""An activity header: every documented field, always present."""
-DETAIL_KEYS = HEADER_KEYS | {
-    "parentActivityId", "connectedSystemId", "connectedSystemRunProfileId", "syncRuleId", "metaverseObjectId",
-    "warningMessage", "errorMessage", "errorStackTrace", "executionStats",
-}  # fmt: skip
 UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
@@ -61,6 +49,12 @@ def media_type(response: httpx.Response) -> str | None:
     return value.split(";")[0].strip() if value is not None else None
 
 
+def content_type(status: int, profile: Expected) -> str:
+    """The Content-Type of an error: what an operation answers itself (400, 401, 404) in the profile's JSON type,
+    what the server's middleware answers (405, 429, 500, 503) as plain application/json."""
+    return profile.json_type if status in (400, 401, 404) else "application/json"
+
+
 def assert_error(response: httpx.Response, status: int, code: str, profile: Expected = DOCUMENTED) -> dict[str, Any]:
     """The response is `status` with the error body the profile sends for `code`; the body is returned.
 
@@ -72,7 +66,7 @@ def assert_error(response: httpx.Response, status: int, code: str, profile: Expe
         f"expected {status} {code}, got {response.status_code}: {response.text[:300]}"
     )
     if profile.jim_auth_bodies and status == 401:
-        assert media_type(response) == "application/json", response.headers.get("content-type")
+        assert response.headers.get("content-type") == content_type(401, profile), response.headers.get("content-type")
         assert response.json() == JIM_401
         assert "www-authenticate" not in response.headers
         return JIM_401
@@ -81,7 +75,7 @@ def assert_error(response: httpx.Response, status: int, code: str, profile: Expe
         return {}
     if profile.problem_details and code == "VALIDATION_ERROR":
         raise AssertionError("validation errors of the jim profile are problem details: use assert_validation_error")
-    assert media_type(response) == "application/json", response.headers.get("content-type")
+    assert response.headers.get("content-type") == content_type(status, profile), response.headers.get("content-type")
     body = response.json()
     assert set(body) == ENVELOPE_KEYS, f"envelope keys {sorted(body)}"
     assert body["code"] == code, body
@@ -103,8 +97,8 @@ class Rejection:
 def assert_validation_error(response: httpx.Response, *params: str, profile: Expected = DOCUMENTED) -> Rejection:
     """A 400 validation error naming exactly `params` (by their contract names), each with a message.
 
-    Documented: VALIDATION_ERROR in the envelope, keyed `page`. jim: ASP.NET problem details,
-    application/problem+json, keyed `Page`.
+    Documented: VALIDATION_ERROR in the envelope, keyed `page`. jim: ASP.NET problem details, keyed `Page` (a
+    filter by its own name), in the profile's JSON type (JIM's controllers produce only application/json).
     """
     expected_keys = {profile.key(p): p for p in params}
     if not profile.problem_details:
@@ -115,7 +109,7 @@ def assert_validation_error(response: httpx.Response, *params: str, profile: Exp
         assert response.status_code == 400, (
             f"expected a 400 validation problem, got {response.status_code}: " + (response.text[:300])
         )
-        assert media_type(response) == "application/problem+json", response.headers.get("content-type")
+        assert response.headers.get("content-type") == content_type(400, profile), response.headers.get("content-type")
         body = response.json()
         assert set(body) == PROBLEM_KEYS, f"problem details keys {sorted(body)}"
         assert body["type"] == VALIDATION_PROBLEM_TYPE and body["status"] == 400, body
@@ -155,11 +149,18 @@ def comparable(response: httpx.Response) -> Any:
 
 
 def assert_page_laws(
-    body: dict[str, Any], page: int, page_size: int, total: int | None = None, *, rows: str = "items"
+    body: dict[str, Any],
+    page: int,
+    page_size: int,
+    total: int | None = None,
+    *,
+    rows: str = "items",
+    profile: Expected = DOCUMENTED,
 ) -> None:
     """The envelope echoes the effective page and size and its counters follow from totalCount.
 
-    `rows` says what the page holds: execution "items" (in ascending id order) or activity "headers".
+    `rows` says what the page holds: execution "items" (in ascending id order) or activity "headers" (in the
+    profile's shape).
     """
     assert set(body) == PAGE_KEYS, sorted(body)
     echoed = (body["page"], body["pageSize"])
@@ -175,7 +176,7 @@ def assert_page_laws(
     assert body["hasNextPage"] == (page < body["totalPages"]), f"hasNextPage {body['hasNextPage']} on page {page}"
     assert body["hasPreviousPage"] == (page > 1), f"hasPreviousPage {body['hasPreviousPage']} on page {page}"
     for item in body["items"]:
-        assert set(item) == (ITEM_KEYS if rows == "items" else HEADER_KEYS), sorted(item)
+        assert set(item) == (ITEM_KEYS if rows == "items" else profile.header_keys), sorted(item)
     ids = [item["id"] for item in body["items"]]
     if rows == "items":
         assert ids == sorted(ids), "items are not in ascending id order"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
 
 from contract_tests import envelope
 from contract_tests.expect import Expected
+from contract_tests.options import VALUES
 
 SANDBOX = {
     "api_key": "jim_ak_sandbox_admin",
@@ -21,36 +23,14 @@ SANDBOX = {
     "empty_activity_id": "e5f6a7b8-c9d0-1234-ef01-23456789abcd",
     "large_activity_id": "f6a7b8c9-d0e1-2345-f012-3456789abcde",
     "parent_activity_id": "0c1ef908-eda2-4c98-b113-57996911d172",
+    "running_activity_id": "a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2",
 }
 ACTIVITIES_URL = "/api/v1/activities"
 MISSING_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 """Never an activity, on any server."""
 
-# Each option: (pytest flag, environment variable, help). Values default to the sandbox's only in-process
-# or with --sandbox-ids, since a real JIM has other keys and ids.
-OPTIONS = {
-    "api_key": ("--api-key", "CONTRACT_API_KEY", "a key with the Administrator role"),
-    "reader_key": ("--reader-key", "CONTRACT_READER_KEY", "a valid key without the Administrator role"),
-    "disabled_key": ("--disabled-key", "CONTRACT_DISABLED_KEY", "a disabled key"),
-    "expired_key": ("--expired-key", "CONTRACT_EXPIRED_KEY", "an expired key"),
-    "run_profile_id": ("--run-profile-id", "CONTRACT_RUN_PROFILE_ID", "a Run Profile activity with items"),
-    "non_run_profile_id": (
-        "--non-run-profile-id",
-        "CONTRACT_NON_RUN_PROFILE_ID",
-        "an activity that is not a Run Profile activity",
-    ),
-    "empty_activity_id": ("--empty-activity-id", "CONTRACT_EMPTY_ACTIVITY_ID", "a Run Profile activity with no items"),
-    "large_activity_id": (
-        "--large-activity-id",
-        "CONTRACT_LARGE_ACTIVITY_ID",
-        "a Run Profile activity with over 1,000,000 items",
-    ),
-    "parent_activity_id": (
-        "--parent-activity-id",
-        "CONTRACT_PARENT_ACTIVITY_ID",
-        "an activity with child activities (a schedule execution, say)",
-    ),
-}
+NOT_A_RULE = "not a rule of the "
+"""How a skip for a rule the profile does not have begins: the summary tells it from a rule left unverified."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +51,16 @@ class Target:
     empty_activity_id: str | None = None
     large_activity_id: str | None = None
     parent_activity_id: str | None = None
+    running_activity_id: str | None = None
+    clock: Any = None
+    """In-process, the world's clock (a ManualClock): a test turns it instead of waiting; None for a live server."""
 
     def need(self, name: str) -> str:
         """The option's value, or skip saying which flag would enable the check."""
         value = getattr(self, name)
         if value is None:
-            flag, env, what = OPTIONS[name]
-            pytest.skip(f"needs {what}: pass {flag} or set {env}")
+            option = VALUES[name]
+            pytest.skip(f"needs {option.help}: pass {option.flag} or set {option.env}")
         return str(value)
 
     def need_sandbox(self) -> None:
@@ -85,6 +68,17 @@ class Target:
             pytest.skip(
                 "checks this project's fixture data: only against the sandbox (in-process, or pass --sandbox-ids)"
             )
+
+    def not_in_profile(self, why: str) -> NoReturn:
+        """Skip: the rule is not one of the profile the target is held to (not a rule left unverified)."""
+        pytest.skip(f"{NOT_A_RULE}{self.profile.name} profile: {why}")
+
+    def wait(self, seconds: float) -> None:
+        """Let `seconds` of the target's time pass: turn the in-process clock, or sleep for a live server."""
+        if self.clock is not None:
+            self.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
 
     def items_url(self, activity_id: str) -> str:
         return f"/api/v1/activities/{activity_id}/items"

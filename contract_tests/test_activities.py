@@ -6,11 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from contract_tests.envelope import (
-    DETAIL_KEYS,
-    assert_page_laws,
-    empty_first_page,
-)
+from contract_tests.envelope import assert_page_laws, empty_first_page
 from contract_tests.target import ACTIVITIES_URL, MISSING_ID, Target
 
 STATS_ONLY_FOR_RUN_PROFILES = "Execution statistics are only available for Run Profile activities."
@@ -22,6 +18,7 @@ OPERATIONS: dict[str, Callable[[Target, str], str]] = {
     "detail": lambda target, activity: target.activity_url(activity),
     "stats": lambda target, activity: target.activity_url(activity, "stats"),
     "children": lambda target, activity: target.activity_url(activity, "children"),
+    "progress": lambda target, activity: target.activity_url(activity, "progress"),
 }
 BY_ID = [name for name in OPERATIONS if name != "list"]
 
@@ -90,7 +87,8 @@ def test_run_profile_detail_carries_its_statistics(target: Target) -> None:
     detail = target.admin(target.activity_url(activity))
     stats = target.admin(target.activity_url(activity, "stats"))
     assert detail.status_code == stats.status_code == 200
-    assert set(detail.json()) == DETAIL_KEYS
+    assert set(detail.json()) == target.profile.detail_keys
+    assert set(stats.json()) == target.profile.stats_keys
     assert detail.json()["executionStats"] == stats.json()
 
 
@@ -109,8 +107,10 @@ def test_children_are_the_activities_naming_the_parent_in_creation_order(target:
     response = target.admin(target.activity_url(parent, "children"), pageSize=100)
     assert response.status_code == 200
     body = response.json()
-    assert_page_laws(body, page=1, page_size=100, rows="headers")
-    assert body["totalCount"] == target.admin(target.activity_url(parent)).json()["childActivityCount"] > 0
+    assert_page_laws(body, page=1, page_size=100, rows="headers", profile=target.profile)
+    assert body["totalCount"] > 0
+    if target.profile.counts_children_in_rows:  # else the detail has no count (jim), checked by its keys
+        assert body["totalCount"] == target.admin(target.activity_url(parent)).json()["childActivityCount"]
     for child in body["items"]:
         assert target.admin(target.activity_url(child["id"])).json()["parentActivityId"] == parent
     order = [(child["created"], child["id"]) for child in body["items"]]
@@ -153,6 +153,13 @@ def test_without_sort_by_the_list_is_oldest_first(target: Target) -> None:
 def test_sort_values_outside_their_set_are_validation_errors_naming_them(
     target: Target, params: dict[str, str], named: list[str]
 ) -> None:
+    if target.profile.sort_by_aliases:
+        # JIM takes any sortBy (test_fidelity pins what it makes of it) and binds a blank sortDirection as absent.
+        named = [name for name in named if name != "sortBy" and not (name == "sortDirection" and not params[name])]
+        params = {name: value for name, value in params.items() if name != "sortBy"}
+        if not named:
+            assert target.activities(**params).status_code == 200
+            return
     rejection = target.assert_validation_error(target.activities(**params), *named)
     assert rejection.message == (None if target.profile.problem_details else "One or more validation errors occurred.")
 
@@ -169,7 +176,7 @@ def test_depth_ceiling_applies_to_every_paged_operation(target: Target, url: str
 def test_the_documented_activity_is_the_documented_example(target: Target) -> None:
     target.need_sandbox()
     detail = target.admin(target.activity_url(SEED)).json()
-    documented = {
+    page = {
         "id": SEED,
         "parentActivityId": None,
         "created": "2026-04-05T06:00:00Z",
@@ -198,6 +205,7 @@ def test_the_documented_activity_is_the_documented_example(target: Target) -> No
         "warningMessage": None,
         "errorMessage": None,
     }
+    documented = {name: value for name, value in page.items() if name in target.profile.detail_keys}
     assert {name: detail[name] for name in documented} == documented
 
 
@@ -217,4 +225,4 @@ def test_the_documented_activitys_statistics_are_the_documented_ones(target: Tar
         "totalAttributeFlows": 1540,
         "totalPendingExports": 45,
     }
-    assert len(stats) == 23
+    assert len(stats) == len(target.profile.stats_keys)

@@ -9,7 +9,11 @@ Read from the JIM PowerShell module (TetronIO/JIM, src/JIM.PowerShell, August 20
   Get-JIMServerVersion calls GET /api/v1/health/version and reads `.version`;
 - `Get-JIMActivity -Id … -ExecutionItems` does not read the activity itself: it asks
   /api/v1/activities/{id}/items?page=N&pageSize=100 from N = 1 while the last page held exactly
-  100 items and `N * 100 < totalCount`, streaming each page's items.
+  100 items and `N * 100 < totalCount`, streaming each page's items;
+- `Get-JIMActivity -Id … -Follow` asks /api/v1/activities/{id}/progress, then sleeps 2 seconds and asks
+  again, until `status` is terminal (a failed poll is a warning and the loop goes on; without -MaxPolls it
+  never gives up), then emits /api/v1/activities/{id} (August 2026);
+- `Get-JIMActivity -Status …` asks /api/v1/activities?page=1&pageSize=20 and one `status=` per value.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ import httpx
 from contract_tests.target import Target
 
 MODULE_PAGE_SIZE = 100
+TERMINAL = ("Complete", "CompleteWithWarning", "CompleteWithError", "FailedWithError", "Cancelled")
+FOLLOW_INTERVAL = 2
+MAX_POLLS = 200
+"""-MaxPolls the tests give -Follow, so that a run that never ends fails the test instead of hanging it."""
 
 
 class Module:
@@ -40,6 +48,12 @@ class Module:
         assert response.headers["content-type"].split(";")[0] == "application/json"
         return response.json()
 
+    def poll(self, endpoint: str) -> Any:
+        """Invoke-JIMApi inside -Follow's try/catch: a failure is a warning (None) and the loop goes on."""
+        self.requests.append(endpoint)
+        response = self.target.client.get(endpoint, headers=self.headers, follow_redirects=False)
+        return response.json() if response.status_code == 200 else None
+
     def connect(self) -> dict[str, Any]:
         health = self.invoke("/api/v1/health")
         version = self.invoke("/api/v1/health/version")["version"]
@@ -54,6 +68,25 @@ class Module:
             more = len(response["items"]) == MODULE_PAGE_SIZE and page * MODULE_PAGE_SIZE < response["totalCount"]
             page += 1
         return items
+
+    def follow(self, activity_id: str, max_polls: int = MAX_POLLS) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Get-JIMActivity -Id … -Follow -MaxPolls n: (the progress polled, the activity it emits at the end)."""
+        polled: list[dict[str, Any]] = []
+        for count in range(1, max_polls + 1):
+            progress = self.poll(f"/api/v1/activities/{activity_id}/progress")
+            if progress is not None:
+                polled.append(progress)
+            if (progress is not None and progress["status"] in TERMINAL) or count == max_polls:
+                break
+            self.target.wait(FOLLOW_INTERVAL)
+        return polled, self.invoke(f"/api/v1/activities/{activity_id}")
+
+    def activities(self, **filters: list[str]) -> list[dict[str, Any]]:
+        """Get-JIMActivity with filters: one page of 20, each value of a filter its own query parameter."""
+        query = "&".join(
+            ["page=1", "pageSize=20", *(f"{name}={v}" for name, values in filters.items() for v in values)]
+        )
+        return list(self.invoke(f"/api/v1/activities?{query}")["items"])
 
 
 def test_connect_then_get_execution_items_retrieves_every_item(target: Target) -> None:
@@ -83,3 +116,45 @@ def test_the_documented_example_retrieves_all_248_items_jane_smith_first(target:
     assert len(items) == 248
     assert len(module.requests) == 2 + 3, module.requests  # health, version, pages of 100, 100 and 48
     assert [items[0]["displayName"], items[1]["displayName"]] == ["Jane Smith", "John Doe"]
+
+
+def test_follow_polls_progress_every_two_seconds_until_the_run_ends_then_emits_the_activity(target: Target) -> None:
+    activity = target.need("running_activity_id")
+    module = Module(target, target.api_key)
+    module.connect()
+    before = target.clock.elapsed() if target.clock is not None else None
+    try:
+        polled, emitted = module.follow(activity)
+    finally:
+        if before is not None:
+            target.clock.set(before)  # the world as it stood, for the tests that follow
+    assert polled and polled[-1]["status"] in TERMINAL, f"-Follow gave up after {len(polled)} polls, not ended"
+    assert module.requests == [
+        "/api/v1/health",
+        "/api/v1/health/version",
+        *[f"/api/v1/activities/{activity}/progress"] * len(polled),
+        f"/api/v1/activities/{activity}",
+    ], "every poll answered 200, so -Follow made exactly these requests"
+    assert emitted["status"] == polled[-1]["status"] and emitted["objectsProcessed"] == polled[-1]["objectsProcessed"]
+    if target.sandbox and target.clock is not None:
+        assert len(polled) > 2, "the sandbox's run was in progress: -Follow saw it move"
+
+
+def test_follow_on_a_finished_activity_polls_once(target: Target) -> None:
+    activity = target.need("run_profile_id")
+    module = Module(target, target.api_key)
+    polled, emitted = module.follow(activity)
+    assert len(polled) == 1 and polled[0]["status"] == emitted["status"] in TERMINAL
+    assert module.requests == [f"/api/v1/activities/{activity}/progress", f"/api/v1/activities/{activity}"]
+
+
+def test_get_jim_activity_status_filters_where_the_server_has_filters(target: Target) -> None:
+    module = Module(target, target.api_key)
+    failed = module.activities(status=["FailedWithError", "CompleteWithError"])
+    everything = module.activities()
+    if target.profile.list_filters:
+        assert [a["id"] for a in failed] == [
+            a["id"] for a in everything if a["status"] in ("FailedWithError", "CompleteWithError")
+        ]
+    else:  # the documented list has no filters: the module gets the first page of everything
+        assert failed == everything

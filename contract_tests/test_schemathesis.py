@@ -12,10 +12,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from contract_tests.target import Target
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "schemathesis.toml"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 """Loaded by path, not discovered from the working directory, so the seed and the depth-ceiling
-note hold wherever pytest runs from."""
+note hold wherever pytest runs from, in a checkout or installed."""
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ def walk(target: Target, url: str, rows: str, page_size: int = MAX_PAGE_SIZE, **
         response = first if page == 1 else target.admin(url, page=page, pageSize=page_size, **params)
         assert response.status_code == 200, f"{url} page {page}: {response.status_code} {response.text[:300]}"
         body = response.json()
-        assert_page_laws(body, page=page, page_size=size, total=total, rows=rows)
+        assert_page_laws(body, page=page, page_size=size, total=total, rows=rows, profile=target.profile)
         found += body["items"]
     assert len(found) == total
     return found

@@ -40,15 +40,25 @@ from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
 from mockserver.serving import freeze_startup_objects
 from mockserver.settings import Settings
+from mockserver.world.clock import Clock, RunningClock
 from mockserver.world.store import Store, load_store
 
 
-def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
+def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
-    before anything listens."""
+    before anything listens. `clock`: the world's (the wall clock since start-up unless given; a test's
+    ManualClock turns by hand)."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
-    store = store or load_store(settings.fixtures_dir, spec, settings.seed, profile.change_names)
+    store = store or load_store(
+        settings.fixtures_dir,
+        spec,
+        settings.seed,
+        profile.change_names,
+        shape=profile.shape,
+        clock=clock or RunningClock(settings.clock_origin),
+        live_seconds=settings.live_run_seconds,
+    )
     error_response = partial(errors.error_response, style=profile.error_style)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
@@ -59,7 +69,12 @@ def create_app(settings: Settings, store: Store | None = None) -> AsyncApp:
         shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
         shared.check_reachable()
     handlers = Handlers(
-        store, empty_past_last_page=profile.empty_past_last_page, readiness=shared.problem if shared else None
+        store,
+        empty_past_last_page=profile.empty_past_last_page,
+        sort_keys=profile.sort_keys,
+        media_type=profile.json_media_type,
+        headers=profile.api_headers,
+        readiness=shared.problem if shared else None,
     )
     journal: Journal | None = None
     if settings.journal_size:

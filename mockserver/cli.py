@@ -1,9 +1,10 @@
-"""`mockserver serve`, `check`, `spec` and `drift`: settings from flags over environment over defaults, then uvicorn."""
+"""The `mockserver` commands (serve, check, spec, drift, verify): settings from flags over environment over defaults."""
 
 from __future__ import annotations
 
 import logging.config
 import sys
+import time
 from typing import Any
 
 import click
@@ -18,8 +19,9 @@ from mockserver.drift.probes import PROBES, SANDBOX, Ids
 from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, options
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec, spec_text
-from mockserver.settings import Settings
+from mockserver.settings import Settings, problems
 from mockserver.startup import StartupError
+from mockserver.testing import verify as contract_verify
 
 
 def build_settings(**flags: Any) -> Settings:
@@ -28,10 +30,7 @@ def build_settings(**flags: Any) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
-        )
-        raise click.UsageError(f"bad configuration: {problems}") from None
+        raise click.UsageError(f"bad configuration: {problems(exc)}") from None
 
 
 def build_app(settings: Settings) -> Any:
@@ -68,6 +67,9 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
+    if settings.clock_origin is None:
+        # One start for every worker's clock, so that a run in progress stands alike in each of them.
+        settings = settings.model_copy(update={"clock_origin": time.time()})
     logging.config.dictConfig(serving.log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"
@@ -136,6 +138,12 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--non-run-profile-id", default=SANDBOX.non_run_profile, show_default=True)
 @click.option("--empty-activity-id", default=SANDBOX.empty, show_default=True, help="A Run Profile activity, no items.")
 @click.option(
+    "--parent-activity-id",
+    default=SANDBOX.parent,
+    show_default=True,
+    help="A top-level activity with one to 25 child activities (a schedule execution, say).",
+)
+@click.option(
     "--rate-limit-probe/--no-rate-limit-probe",
     default=True,
     help="Probe the per-IP rate limit: up to 40 requests without a key until a 429, and one more a second later"
@@ -156,6 +164,7 @@ def drift(
     run_profile_id: str,
     non_run_profile_id: str,
     empty_activity_id: str,
+    parent_activity_id: str,
     rate_limit_probe: bool,
     check: bool,
     write_readme: bool,
@@ -171,7 +180,8 @@ def drift(
     Examples:
       mockserver drift
       mockserver drift --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" \\
-        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id …
+        --reader-key "$JIM_READER_KEY" --run-profile-id … --non-run-profile-id … --empty-activity-id … \\
+        --parent-activity-id …
       mockserver drift --left jim --base-url https://jim.example.com … --no-rate-limit-probe --check
     """
     if base_url is not None and right is not None:
@@ -179,7 +189,18 @@ def drift(
     left, right = left or "documented", base_url or right or "jim"
     if write_readme and (left, right, rate_limit_probe) != ("documented", "jim", True):
         raise click.UsageError("--write-readme writes the report of documented against jim, every probe: no other")
-    ids = Ids(api_key, reader_key, run_profile_id, non_run_profile_id, empty_activity_id)
+    if write_readme and not drift_markdown.DOCS_PAGE.is_file():
+        raise click.UsageError(
+            f"--write-readme rewrites docs/profiles.md in a checkout: none at {drift_markdown.DOCS_PAGE}"
+        )
+    ids = Ids(
+        api_key=api_key,
+        reader_key=reader_key,
+        run_profile=run_profile_id,
+        non_run_profile=non_run_profile_id,
+        empty=empty_activity_id,
+        parent=parent_activity_id,
+    )
     probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
     try:
         report = drift_report.compare(left, right, ids, probes)
@@ -197,3 +218,26 @@ def drift(
         click.echo(text, nl=False)
     if check and report.differs:
         sys.exit(1)
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog=contract_verify.options_help(),
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED, metavar="[SUITE AND PYTEST OPTIONS]...")
+def verify(arguments: tuple[str, ...]) -> None:
+    """Run the contract suite against a live server: a JIM deployment, or this sandbox served elsewhere.
+
+    Every rule the suite can check with what it is given is checked; the summary at the end says how
+    many held, which broke, and which were not verified for want of an option (a reader key, an
+    activity id…). The suite's options and pytest's (-x, -k, --junitxml FILE) pass through. Exit
+    status: 0 every rule checked held, 1 a rule broken (or, with --require-all, left unverified),
+    3 the server cannot be reached, 4 bad options.
+
+    \b
+    Examples:
+      mockserver verify --base-url https://jim.example.com --api-key "$JIM_ADMIN_KEY" --profile jim
+      mockserver verify --base-url http://127.0.0.1:8080 --sandbox-ids --junitxml contract.xml
+      mockserver verify --base-url … --api-key … --reader-key … --run-profile-id … --require-all
+    """
+    sys.exit(contract_verify.run(arguments))

@@ -189,11 +189,11 @@ class ErrorStyle(Protocol):
 class EnvelopeStyle:
     """The documented contract: every error is the JIM envelope, application/json."""
 
-    def response(self, request: ConnexionRequest, error: JimError) -> ConnexionResponse:
+    def response(self, request: ConnexionRequest, error: JimError, content_type: str = JSON) -> ConnexionResponse:
         return ConnexionResponse(
             status_code=error.status_code,
             mimetype=JSON,
-            content_type=JSON,
+            content_type=content_type,
             body=envelope_bytes(error),
             headers=dict(error.headers or {}),
         )

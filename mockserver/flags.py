@@ -14,7 +14,8 @@ import annotated_types
 import click
 from pydantic.fields import FieldInfo
 
-from mockserver.settings import JOURNAL_FLAG_SIZE, PROJECT_ROOT, Settings
+from mockserver import resources
+from mockserver.settings import JOURNAL_FLAG_SIZE, Settings
 
 SPELLING: dict[str, dict[str, Any]] = {
     "fixtures_dir": {"flag": "--fixtures"},
@@ -30,6 +31,7 @@ SPELLING: dict[str, dict[str, Any]] = {
     "max_url_bytes": {"metavar": "BYTES"},
     "max_header_bytes": {"metavar": "BYTES"},
     "redis_timeout_ms": {"metavar": "MS"},
+    "live_run_seconds": {"metavar": "SECONDS"},
 }
 """Command-line spelling where it is not simply --field-name."""
 
@@ -41,8 +43,8 @@ def shown_default(value: Any) -> str:
         return "on" if value else "off"
     if value is None or value == ():
         return "none"
-    if isinstance(value, Path) and value.is_relative_to(PROJECT_ROOT):
-        return f"{value.relative_to(PROJECT_ROOT)} in the project"
+    if isinstance(value, Path) and value.is_relative_to(resources.ROOT):
+        return f"the built-in {value.relative_to(resources.ROOT)}"
     return str(value)
 
 
@@ -88,7 +90,7 @@ def options(*names: str) -> Decorator:
     return decorate
 
 
-FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed")
+FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds")
 SERVER_SETTINGS = (
     "host",
     "port",

@@ -7,6 +7,7 @@ through the functions here, never by a key spelled out elsewhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,20 +27,18 @@ KEY_PREFIX_SHOWN = 12
 """How much of a key may appear in logs and journals."""
 
 
-def header_value(scope: Scope, name: bytes) -> str | None:
-    """The first value of a header (ASGI servers lower-case header names), without surrounding blanks."""
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    for key, value in headers:
-        if key == name:
-            decoded: str = value.decode("latin-1").strip(" \t")
-            return decoded
-    return None
-
-
 def all_values(scope: Scope, name: bytes) -> str:
     """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     return ", ".join(value.decode("latin-1") for key, value in headers if key == name)
+
+
+def every_value(query_string: bytes, fold_case: bool = False) -> dict[str, list[str]]:
+    """Query parameters with every value of a repeated one, in order (`fold_case` as for first_values)."""
+    values: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        values.setdefault(key.lower() if fold_case else key, []).append(value)
+    return values
 
 
 def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
@@ -78,9 +77,14 @@ class Caller:
         return self.keys.authenticate(self.secret) if self.secret else None
 
     @property
+    def prefix(self) -> str | None:
+        """The part of the key sent that a journal may keep."""
+        return key_prefix(self.secret)
+
+    @property
     def shown(self) -> str:
-        """The part of the key that may be logged."""
-        return f"{key_prefix(self.secret)}…" if self.secret else "-"
+        """The part of the key sent that a log line may show."""
+        return f"{self.prefix}…" if self.secret else "-"
 
 
 def credential(scope: Scope, name: bytes) -> str | None:
@@ -120,6 +124,21 @@ class Params:
     filter: str | None = None
     prefer: Any = None
     """The parsed Prefer header (controls.faults.Preference) when the server honours it."""
+    # The list's filters, where a spec declares them (the jim profile's): world.filters.ListFilter's fields.
+    target_type: tuple[str, ...] | None = None
+    initiator_type: tuple[str, ...] | None = None
+    operation: tuple[str, ...] | None = None
+    outcome: tuple[str, ...] | None = None
+    status: tuple[str, ...] | None = None
+    initiated_by_id: str | None = None
+    has_child_activities: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    connected_system: tuple[str | None, ...] | None = None
+    run_profile: tuple[str | None, ...] | None = None
+    initiated_by: str | None = None
+    scheduled_only: bool | None = None
+    schedule_id: tuple[str, ...] | None = None
 
 
 FIELDS = {
@@ -131,6 +150,20 @@ FIELDS = {
     "sortDirection": "sort_direction",
     "filter": "filter",
     "Prefer": "prefer",
+    "targetType": "target_type",
+    "initiatorType": "initiator_type",
+    "operation": "operation",
+    "outcome": "outcome",
+    "status": "status",
+    "initiatedById": "initiated_by_id",
+    "hasChildActivities": "has_child_activities",
+    "createdFrom": "created_from",
+    "createdTo": "created_to",
+    "connectedSystem": "connected_system",
+    "runProfile": "run_profile",
+    "initiatedBy": "initiated_by",
+    "scheduledOnly": "scheduled_only",
+    "scheduleId": "schedule_id",
 }
 """Each parameter the specs declare and the Params field it fills."""
 
@@ -139,13 +172,13 @@ def set_params(scope: Scope, params: Params) -> None:
     scope[PARAMS] = params
 
 
+NO_PARAMS = Params()
+
+
 def params(scope: Scope) -> Params:
     """The validated parameters (the empty default where no validation ran)."""
     found: Params = scope.get(PARAMS, NO_PARAMS)
     return found
-
-
-NO_PARAMS = Params()
 
 
 def request_line(scope: Scope) -> str:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from mockserver import resources
+
+PROJECT_ROOT = resources.CHECKOUT
 MAX_LATENCY_MS = 10_000
 """The longest delay a chaos run or a `Prefer: delay=` may ask for."""
 JOURNAL_FLAG_SIZE = 100
@@ -41,10 +43,22 @@ class Settings(BaseSettings):
         description="Answer as JIM's documentation says (documented), or as the real JIM server does (jim):"
         " its vocabulary, error bodies, paging and headers; docs/profiles.md.",
     )
-    fixtures_dir: Path = Field(PROJECT_ROOT / "fixtures", description="Folder of fixture files.")
-    spec_path: Path = Field(PROJECT_ROOT / "openapi.yaml", description="The OpenAPI contract the server keeps.")
+    fixtures_dir: Path = Field(resources.FIXTURES, description="Folder of fixture files.")
+    spec_path: Path = Field(resources.SPEC, description="The OpenAPI contract the server keeps.")
     seed: int = Field(
         0, ge=0, le=2**63 - 1, description="Seed for generated items and chaos runs: same seed, same run."
+    )
+    live_run_seconds: float = Field(
+        60.0,
+        ge=0.5,
+        le=86_400.0,
+        description="How long a run in progress at start-up takes to finish (its /progress moves with the clock).",
+    )
+    clock_origin: float | None = Field(
+        None,
+        ge=0,
+        description="The Unix time the sandbox's clock started: set by `serve` so that its workers agree;"
+        " not an option.",
     )
     validate_responses: bool = Field(
         False, description="Check every response against the spec (slow; for debugging the server)."
@@ -200,3 +214,10 @@ class Settings(BaseSettings):
         if self.workers > 1 and self.shares_state and self.redis_url is None:
             raise ValueError("rate limiting and the journal need --redis-url with more than one worker, to share them")
         return self
+
+
+def problems(exc: ValidationError) -> str:
+    """Why settings were refused, as one line: each field and what is wrong with its value."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+    )

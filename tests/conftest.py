@@ -17,7 +17,8 @@ import redis
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.settings import PROJECT_ROOT, Settings
+from mockserver.world.clock import ManualClock
 from scripts.contract_live import wait_until_healthy
 
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
@@ -26,19 +27,29 @@ LARGE_ACTIVITY = "f6a7b8c9-d0e1-2345-f012-3456789abcde"
 SYNC_ACTIVITY = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
 
 
+@pytest.fixture
+def fixtures(tmp_path: Path) -> Path:
+    """A copy of the shipped fixtures, for a test to break."""
+    copy = tmp_path / "fixtures"
+    shutil.copytree(PROJECT_ROOT / "fixtures", copy)
+    return copy
+
+
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
-    with create_app(Settings(validate_responses=True, access_log=False)).test_client() as c:
+    # A clock that stands still unless a test turns it: every answer is the same bytes, the live run included.
+    with create_app(Settings(validate_responses=True, access_log=False), clock=ManualClock()).test_client() as c:
         yield c
 
 
 @pytest.fixture
 def make_client() -> Iterator[Callable[..., TestClient]]:
-    """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from."""
+    """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from,
+    `clock` the world's clock (one that stands still unless given)."""
     opened: list[TestClient] = []
 
-    def make(peer: tuple[str, int] | None = None, **settings: Any) -> TestClient:
-        app = create_app(Settings(**settings))
+    def make(peer: tuple[str, int] | None = None, clock: Any = None, **settings: Any) -> TestClient:
+        app = create_app(Settings(**settings), clock=clock or ManualClock())
         c = app.test_client(client=peer) if peer else app.test_client()
         c.__enter__()
         opened.append(c)

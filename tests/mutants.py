@@ -31,7 +31,9 @@ from mockserver.api import handlers, params
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.settings import Settings
-from mockserver.world import paging
+from mockserver.world import live, paging
+from mockserver.world.figures import TOTALS
+from mockserver.world.filters import NO_FILTER, ListFilter
 
 ENV = "MOCKSERVER_MUTANT"
 BIG_PAGE = 1_000_000
@@ -201,6 +203,28 @@ def jim_camel_case_keys() -> None:
     jim_profile(wording=CamelCaseWording())
 
 
+def jim_filters_ignored() -> None:
+    # The handler reads the module's list_filter when it answers, after this patch.
+    def list_filter(given: params.Params) -> ListFilter:
+        return NO_FILTER
+
+    replace(handlers, "list_filter", list_filter)
+
+
+def jim_detail_counters() -> None:
+    jim = mockserver.app.PROFILES["jim"]
+    detail = (*jim.shape.detail, *TOTALS, "childActivityCount")
+    jim_profile(shape=dataclasses.replace(jim.shape, detail=detail))
+
+
+def progress_frozen() -> None:
+    # A run in progress stays where it stood at the world's start, whatever the clock says.
+    def moment(self: live.LiveActivity, elapsed: float, duration: float, start: Any) -> live.Moment:
+        return original(self, 0.0, duration, start)  # type: ignore[no-any-return]
+
+    original = replace(live.LiveActivity, "moment", moment)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -219,6 +243,9 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "jim_documented_vocabulary": ("jim: items carry Add/Update/Delete", jim_documented_vocabulary),
     "jim_camel_case_keys": ("jim: validation problems are keyed page, not Page", jim_camel_case_keys),
     "jim_retry_after_counts_down": ("jim: Retry-After counts the window down, not 60", jim_retry_after_counts_down),
+    "jim_filters_ignored": ("jim: the list ignores its filters (status=… lists all)", jim_filters_ignored),
+    "jim_detail_counters": ("jim: the detail carries the counters and childActivityCount", jim_detail_counters),
+    "progress_frozen": ("a run in progress never moves: its progress stays where it started", progress_frozen),
 }
 
 

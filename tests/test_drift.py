@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from mockserver.cli import main
 from mockserver.drift import markdown, report
+from mockserver.drift.answers import DROPPED
 from mockserver.drift.probes import PROBES
 from mockserver.profiles.jim import JIM_CSP
 from mockserver.settings import PROJECT_ROOT
@@ -20,35 +21,65 @@ from scripts.contract_live import free_port, wait_until_healthy
 DOCS_PAGE = PROJECT_ROOT / "docs" / "profiles.md"
 
 # Every probe on which the jim profile answers otherwise than the documented one, what differs (by the
-# report's columns; "headers" for a header of that probe alone), and the jim-observed.md fact it shows.
+# report's columns; "headers" for a header of that probe alone), and the fact of JIM's source it shows
+# (jim-observed.md, jim-source.md).
 DIFFERENCES = {
-    # Vocabulary: objectChangeType uses past-tense names; Add, Update, Delete never occur.
-    "a page of items": {"values"},
+    # Vocabulary: objectChangeType uses past-tense names; Add, Update, Delete never occur. Headers: what an
+    # action answers is application/json; charset=utf-8 and carries api-supported-versions (listed once, here).
+    "a page of items": {"values", "headers"},
     # Paging: a page past the last has totalCount 0 and totalPages 0.
     "past the last page": {"values"},
-    # Errors: validation failures are problem details, application/problem+json, PascalCase keys, no code;
+    # Errors: validation failures are problem details, PascalCase keys, no code;
     # "The value 'abc' is not valid for Page." ...
-    "page not an integer": {"content type", "body shape", "values"},
+    "page not an integer": {"body shape", "values"},
     # ... for a page or pageSize out of range too ...
-    "pageSize beyond 32 bits": {"content type", "body shape", "values"},
+    "pageSize beyond 32 bits": {"body shape", "values"},
     # ... and for the depth ceiling, in JIM's words.
-    "beyond the depth ceiling": {"content type", "body shape", "values"},
+    "beyond the depth ceiling": {"body shape", "values"},
     # Errors: 401 is {"error": "Unauthorized", "message": "Authentication required"}, no code.
     "no key": {"body shape", "values"},
     # Errors: 403 has an empty body.
-    "key without the Administrator role": {"content type", "body shape"},
+    "key without the Administrator role": {"content type", "body shape", "headers"},
     # Paging: sortDirection must be exactly asc or desc (case-sensitive) ...
-    "sortDirection in capitals": {"status", "content type", "body shape"},
+    "sortDirection in capitals": {"status", "body shape"},
     # ... sortBy at most 100 characters ...
-    "sortBy of 101 characters": {"status", "content type", "body shape"},
+    "sortBy of 101 characters": {"status", "body shape"},
     # ... filter at most 500.
-    "filter of 501 characters": {"status", "content type", "body shape"},
+    "filter of 501 characters": {"status", "body shape"},
     # Paging: query keys are case-insensitive.
     "query keys in capitals": {"values"},
     # Errors: a malformed id never reaches the API, it falls through to the web UI ...
-    "id not a GUID": {"status", "content type", "body shape"},
+    "id not a GUID": {"status", "content type", "body shape", "headers"},
     # ... which, without a key, is JIM's 401 (its message is listed once, for "no key").
     "id not a GUID, no key": {"body shape"},
+    # Shapes: a header has four more counters and the schedule attribution; childActivityCount is 0 in rows.
+    "the list": {"body shape", "values"},
+    # The list: its filters apply (AND across, OR within) ...
+    "a filter the list applies": {"body shape", "values"},
+    # ... and a value that cannot be bound is a 400 naming the parameter.
+    "a filter value that cannot be bound": {"status", "body shape"},
+    # The list: sortBy takes aliases in any case ...
+    "sortBy as an alias": {"status", "body shape"},
+    # ... and anything else is the default order ...
+    "sortBy unknown": {"status", "body shape"},
+    # ... in which executed orders as created.
+    "sortBy executed": {"body shape", "values"},
+    # Paging: past the last page of the list, totalCount 0 ...
+    "the list past its last page": {"values"},
+    # Shapes: the detail has no counters and no childActivityCount, and has phases, errorDetail, … ...
+    "an activity": {"body shape"},
+    # ... the statistics the exclusion figures ...
+    "its statistics": {"body shape"},
+    # ... progress counts operations in JIM's vocabulary ...
+    "its progress": {"body shape"},
+    # ... and a row of the children has the header's.
+    "child activities": {"body shape"},
+    # Paging: past the last page of children, totalCount 0 ...
+    "children past the last page": {"values"},
+    # ... and children validate sortDirection (sortBy, filter) as items do.
+    "children, sortDirection in capitals": {"status", "body shape"},
+    # Errors: the 503 of a database outage, in JIM's words.
+    "a database outage": {"values"},
     # Errors: 429 carries Retry-After: 60 (where the documented rule counts down the window).
     "rate limit, no key": {"headers"},
 }
@@ -95,6 +126,11 @@ def test_every_probe_is_reported_as_differing_or_agreeing(builtin: report.Report
         ("past the last page", ["totalCount: 248 → 0", "totalPages: 5 → 0"]),
         ("query keys in capitals", ["page: 1 → 2", "pageSize: 25 → 5"]),
         ("rate limit, no key", ["Retry-After: (counts down) → 60"]),
+        ("the list", ["items[].childActivityCount: 4 → 0", "+ items[]{totalDisconnectedOutOfScope"]),
+        ("a filter the list applies", ["totalCount: 12 → 1"]),
+        ("an activity", [f"{DROPPED} {{totalAdded", "childActivityCount}", "+ {errorDetail", "phases"]),
+        ("its progress", [f"{DROPPED} operationCounts{{Add, Update, Delete}}; + operationCounts{{Added, Updated"]),
+        ("a database outage", ["…unavailable due to database connectivit…"]),
     ],
 )
 def test_example_values_show_the_difference(builtin: report.Report, probe: str, shown: list[str]) -> None:
@@ -130,9 +166,11 @@ def test_a_profile_differs_from_itself_nowhere(profile: str) -> None:
 
 @pytest.fixture(scope="module")
 def served_jim() -> Iterator[str]:
-    """The jim profile served over HTTP, rate limits on (JIM's 30 a minute per address without a key)."""
+    """The jim profile served over HTTP, rate limits on (JIM's 30 a minute per address without a key), Prefer honoured
+    (for the probe of a database outage), and the run in progress kept in progress for the test's length."""
     port = free_port()
-    serve = ["serve", "--port", str(port), "--profile", "jim", "--rate-limit", "--log-level", "warning"]
+    serve = ["serve", "--port", str(port), "--profile", "jim", "--rate-limit", "--prefer", "--log-level", "warning"]
+    serve += ["--live-run-seconds", "86400"]
     server = subprocess.Popen([sys.executable, "-m", "mockserver", *serve, "--no-access-log"])
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/api/v1/health", server)

@@ -41,6 +41,7 @@ DECLARED_STATUSES = {
     "/api/v1/activities": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
     "/api/v1/activities/{id}": BY_ID,
     "/api/v1/activities/{id}/stats": BY_ID,
+    "/api/v1/activities/{id}/progress": BY_ID,
     "/api/v1/activities/{id}/children": BY_ID,
     "/api/v1/activities/{id}/items": BY_ID,
     # 400 for a Prefer header the sandbox does not understand or a query of over 100 parameters; 429, 500

@@ -9,12 +9,13 @@ from typing import Any
 from starlette.types import Scope
 
 from mockserver import errors
+from mockserver.api import binding
 from mockserver.api.wording import DOCUMENTED_WORDING, Wording
-from mockserver.scope import FIELDS, Params, all_values, first_values, set_params
+from mockserver.scope import FIELDS, Params, all_values, every_value, first_values, set_params
 from mockserver.startup import StartupError
 from mockserver.world import paging
 
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+GUID = re.compile(binding.HYPHENATED)
 
 HeaderCheck = Callable[[str], tuple[Any, str | None]]
 """Parses one header's raw value: (value, None) or (None, message). Only headers given a check are read."""
@@ -51,10 +52,14 @@ class OperationRules:
             if param["name"] in checks
         ]
         self.paged = {"page", "pageSize"} <= {p["name"] for p in self.by_location.get("query", [])}
+        # Parameters an ASP.NET action binds itself (the jim list's filters): every value, keyed by their own name.
+        self.bound = [param for param in self.by_location.get("query", []) if param.get("x-binding") == binding.ASPNET]
+        self.by_location["query"] = [p for p in self.by_location.get("query", []) if p not in self.bound]
 
     def __call__(self, scope: Scope) -> None:
         fold = self.fold_query_case
-        query = first_values(scope.get("query_string", b""), fold)
+        query_string = scope.get("query_string", b"")
+        query = first_values(query_string, fold)
         path = scope.get("path_params", {})
         wording = self.wording
         problems: dict[str, list[str]] = {}
@@ -63,10 +68,11 @@ class OperationRules:
             for param in self.by_location.get(location, []):
                 name = param["name"]
                 raw = raw_values.get(name.lower() if fold and location == "query" else name)
-                if raw is None:
-                    parsed[name] = param.get("schema", {}).get("default")
+                schema = param.get("schema", {})
+                if raw is None or (wording.blank_text_is_null and schema.get("type") == "string" and not raw.strip()):
+                    parsed[name] = schema.get("default")
                     continue
-                value, problem = check_value(name, str(raw), param.get("schema", {}), wording)
+                value, problem = check_value(name, str(raw), schema, wording)
                 if problem:
                     problems.setdefault(wording.field(name), []).append(problem)
                 parsed[name] = value
@@ -90,6 +96,15 @@ class OperationRules:
             if depth:
                 depth = wording.depth(parsed["page"], parsed["pageSize"], depth)
                 problems[page_key] = [depth]
+        if self.bound:
+            # After the depth ceiling: ASP.NET validates the paging object on its own, whatever else failed to bind.
+            every = every_value(query_string, fold)
+            for param in self.bound:
+                raws = every.get(param["name"].lower() if fold else param["name"])
+                if raws:
+                    parsed[param["name"]], found = binding.bind(raws, param.get("schema", {}))
+                    if found:
+                        problems[param["name"]] = found
         if problems:
             # Reported with every other problem; its own message leads only when it is the one problem.
             if depth and len(problems) == 1:

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.api.params import GUID
+from mockserver.api.binding import guid
 from mockserver.scope import caller, routed_operation
-
-DOTNET_GUID = re.compile(
-    r"\s*(?:(?P<n>[0-9a-fA-F]{32})|(?P<d>%s)|\{(?P<b>%s)\}|\((?P<p>%s)\))\s*" % ((GUID.pattern,) * 3)
-)
-"""What JIM's `{id:guid}` route constraint (.NET's Guid.TryParse) accepts: 32 digits, the hyphenated form, or
-that form in braces or parentheses, any case, blanks around (not the rare hexadecimal-struct form)."""
-
-
-def route_guid(value: str) -> str | None:
-    """The GUID a route value parses to, as JIM's API then sees it (hyphenated, lower case), or None."""
-    match = DOTNET_GUID.fullmatch(value)
-    if match is None:
-        return None
-    text = next(group for group in match.groups() if group).replace("-", "").lower()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
 
 PAGE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>JIM</title></head>\n'
@@ -48,10 +30,10 @@ class WebUiFallback:
         if scope["type"] == "http" and routed_operation(scope) is not None:
             path_params = scope.get("path_params", {})
             activity_id = path_params.get("id")
-            guid = route_guid(str(activity_id)) if activity_id is not None else None
-            if guid is not None:
+            parsed = guid(str(activity_id)) if activity_id is not None else None
+            if parsed is not None:
                 # JIM's route binds a Guid, whatever its form; the jim spec types id as a plain string.
-                path_params["id"] = guid
+                path_params["id"] = parsed
             elif activity_id is not None:
                 if caller(scope).key is None:
                     raise errors.unauthorised()

@@ -27,6 +27,8 @@ class Wording(Protocol):
 
     depth_alone: bool
     """True: the depth ceiling is checked only when every other parameter is good."""
+    blank_text_is_null: bool
+    """True: a blank text value is taken as absent (ASP.NET's ConvertEmptyStringToNull)."""
 
     def field(self, name: str) -> str: ...
     def not_an_integer(self, name: str, raw: str) -> str: ...
@@ -40,6 +42,7 @@ class DocumentedWording:
     """The contract's messages: each names the parameter and says what would be accepted."""
 
     depth_alone = False  # the contract reports the depth ceiling with every other bad parameter
+    blank_text_is_null = False
 
     def field(self, name: str) -> str:
         return name

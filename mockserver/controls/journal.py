@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.controls.shared_state import KEY_PREFIX, RedisUnavailable, SharedRedis
 from mockserver.http import ADMIN_PREFIX, PREFER_HEADER, is_health
-from mockserver.scope import all_values, caller, key_prefix, request_line, shared_state_failed
+from mockserver.scope import all_values, caller, request_line, shared_state_failed
 from mockserver.text import as_sent
 
 logger = logging.getLogger("mockserver.journal")
@@ -151,7 +151,7 @@ class JournalMiddleware:
             "status": status,
             "durationMs": round(seconds * 1000, 1),
             # As authentication saw it: several different keys are no key.
-            "keyPrefix": key_prefix(caller(scope).secret),
+            "keyPrefix": caller(scope).prefix,
             "prefer": as_sent(prefer.encode("latin-1", "replace"), PREFER_LIMIT) if prefer else None,
             "clientIp": as_sent(str(client[0]).encode("latin-1", "replace"), 64) if client else None,
         }

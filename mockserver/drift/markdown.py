@@ -48,8 +48,9 @@ def grouped(changes: Sequence[Change], header: bool = False) -> list[str]:
     return [code(f"{title(where) if header else where}: {', '.join(pairs)}") for (where, _), pairs in spans.items()]
 
 
-def arrow(pair: tuple[str, str] | None) -> str:
-    return " → ".join(code(side) for side in pair) if pair else AGREE
+def arrow(sides: tuple[str, ...] | None) -> str:
+    """left → right, or one text that says how they differ."""
+    return " → ".join(code(side) for side in sides) if sides else AGREE
 
 
 def code(text: str) -> str:

@@ -15,8 +15,9 @@ import httpx
 from mockserver.app import create_app
 from mockserver.profiles import PROFILES
 from mockserver.settings import Settings
+from mockserver.world.clock import ManualClock
 
-ITEMS = "/api/v1/activities/{activity}/items"
+ACTIVITIES = "/api/v1/activities"
 KEY_HEADER = "X-Api-Key"
 RATE_LIMIT_PAUSE = 1.1
 """Between the rate-limit probe's first 429 and a second: more than a second, so that a Retry-After
@@ -38,6 +39,8 @@ class Ids:
     """A Run Profile activity with items: the sandbox's has 248, so page 6 of 50 is past the last."""
     non_run_profile: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
     empty: str = "e5f6a7b8-c9d0-1234-ef01-23456789abcd"
+    parent: str = "0c1ef908-eda2-4c98-b113-57996911d172"
+    """An activity with child activities, listed (top-level): the sandbox's has 4."""
     missing: str = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 
 
@@ -48,23 +51,34 @@ SANDBOX = Ids()
 class Probe:
     name: str
     query: str = ""
-    activity: str = "{run_profile}"
-    """An Ids field in braces, or a literal path segment."""
+    activity: str | None = "{run_profile}"
+    """An Ids field in braces, or a literal path segment; None for the list."""
+    part: str = "items"
+    """What of the activity: `items`, `stats`, `children`, `progress`, or "" for the activity itself."""
     key: str | None = "api_key"
     """The Ids field of the key to send, or None for no key."""
     method: str = "GET"
+    prefer: str | None = None
+    """A sandbox fault to force (`Prefer`); a built-in profile answers it from an app that honours Prefer."""
     rate_limited: bool = False
     """Sent until a 429, then once more a second later. A built-in profile answers it from an app of its
     own that lets one unauthenticated request a minute through, so that no other probe is refused."""
 
+    def path(self) -> str:
+        """The path, the activity by its kind (`{run_profile}`)."""
+        if self.activity is None:
+            return ACTIVITIES
+        return f"{ACTIVITIES}/{self.activity}" + (f"/{self.part}" if self.part else "")
+
     def url(self, ids: Ids) -> str:
-        path = ITEMS.format(activity=self.activity.format(**dataclasses.asdict(ids)))
+        path = self.path().format(**dataclasses.asdict(ids))
         return f"{path}?{self.query}" if self.query else path
 
     def request(self) -> str:
-        """As the report shows it: the activity by its kind, long query values cut short."""
+        """As the report shows it: `…` for the list's path, long query values cut short, a forced fault named."""
         query = re.sub(r"=([^&]{17,})", lambda match: f"={match[1][:4]}…", self.query)
-        return f"{self.method} …/{self.activity}/items" + (f"?{query}" if query else "")
+        shown = f"{self.method} {self.path().replace(ACTIVITIES, '…', 1)}" + (f"?{query}" if query else "")
+        return shown + (f" with Prefer: {self.prefer}" if self.prefer else "")
 
 
 PROBES = (
@@ -89,6 +103,21 @@ PROBES = (
     Probe("page repeated", "page=2&page=3&pageSize=5"),
     Probe("unknown parameter", "colour=blue&pageSize=5"),
     Probe("HEAD", "pageSize=5", method="HEAD"),
+    # The rest of the resource: the list, one activity, its statistics, progress and children.
+    Probe("the list", "pageSize=100", activity=None),
+    Probe("a filter the list applies", "status=FailedWithError", activity=None),
+    Probe("a filter value that cannot be bound", "status=Bogus", activity=None),
+    Probe("sortBy as an alias", "sortBy=targetname&pageSize=5", activity=None),
+    Probe("sortBy unknown", "sortBy=name&pageSize=5", activity=None),
+    Probe("sortBy executed", "sortBy=executed&sortDirection=desc&pageSize=5", activity=None),
+    Probe("the list past its last page", "page=3&pageSize=10", activity=None),
+    Probe("an activity", part=""),
+    Probe("its statistics", part="stats"),
+    Probe("its progress", part="progress"),
+    Probe("child activities", activity="{parent}", part="children"),
+    Probe("children past the last page", "page=2", activity="{parent}", part="children"),
+    Probe("children, sortDirection in capitals", "sortDirection=DESC", activity="{parent}", part="children"),
+    Probe("a database outage", prefer="code=503"),
     # Last: against a live server it spends what is left of this client's unauthenticated minute.
     Probe("rate limit, no key", key=None, rate_limited=True),
 )
@@ -108,6 +137,8 @@ class Target:
     def client(self, probe: Probe) -> httpx.Client:
         if self.builtin and probe.rate_limited:
             return self.app_client(rate_limit=True, rate_limit_per_ip=1)
+        if self.builtin and probe.prefer:
+            return self.app_client(prefer=True)
         if self.shared is None:
             if self.builtin:
                 self.shared = self.app_client()
@@ -116,12 +147,15 @@ class Target:
         return self.shared
 
     def app_client(self, **controls: Any) -> httpx.Client:
-        app = create_app(Settings(profile=self.where, access_log=False, **controls))
+        # The world's clock stands at its start, so the two profiles' progress is taken at one moment.
+        app = create_app(Settings(profile=self.where, access_log=False, **controls), clock=ManualClock())
         client: httpx.Client = app.test_client(raise_server_exceptions=False, follow_redirects=False)
         return self.stack.enter_context(client)
 
     def send(self, client: httpx.Client, probe: Probe) -> httpx.Response:
         headers = {KEY_HEADER: getattr(self.ids, probe.key)} if probe.key else {}
+        if probe.prefer:
+            headers["Prefer"] = probe.prefer
         return client.request(probe.method, probe.url(self.ids), headers=headers)
 
 

@@ -7,111 +7,19 @@ server answers otherwise than the profiles say.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
-import orjson
-
+from mockserver.drift.answers import NONE, Answer, answer, shape_change
 from mockserver.drift.probes import PROBES, SANDBOX, Ids, Probe, Target, ask
-from mockserver.http import JSON
 from mockserver.text import quoted
 
-MASKED = frozenset({"timestamp", "traceId"})
-"""Body fields that change with every request: compared as present, never by value."""
-UNCOMPARED_HEADERS = frozenset(
-    {"date", "server", "content-length", "content-type", "transfer-encoding", "connection", "keep-alive", "set-cookie"}
-)
-"""Volatile or transport headers; the content type has a column of its own."""
 EXAMPLES = 3
 """Places in a body whose values are listed per probe (the shallowest first), and values per place."""
 WIDTH = 40
 """Characters of a value shown."""
-NONE = "(none)"
 AGREE = "\N{EN DASH}"
-
-
-# --- an answer, as compared ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: str
-    media_type: str
-    shape: str
-    """Compact, for the report."""
-    form: str
-    """Complete and key-order-free, for comparing."""
-    leaves: Mapping[str, Sequence[str]]
-    """Every leaf value as JSON, by its path with array indexes collapsed to `[]`, in the order sent."""
-    headers: Mapping[str, str]
-    """By lower-case name, a repeated header's values joined."""
-
-
-def answer(response: httpx.Response) -> Answer:
-    status = str(response.status_code)
-    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower() or NONE
-    headers = {
-        name: ", ".join(response.headers.get_list(name))
-        for name in sorted({name.lower() for name in response.headers})
-        if name not in UNCOMPARED_HEADERS
-    }
-    if not response.content:
-        return Answer(status, media_type, "(empty)", "(empty)", {}, headers)
-    text = {"(body)": [orjson.dumps(response.content.decode("utf-8", "replace")).decode()]}
-    if not (media_type == JSON or media_type.endswith("+json")):
-        return Answer(status, media_type, media_type, media_type, text, headers)
-    try:
-        body = masked(orjson.loads(response.content))
-    except orjson.JSONDecodeError:
-        return Answer(status, media_type, "(not JSON)", "(not JSON)", text, headers)
-    leaves: dict[str, list[str]] = {}
-    collect(body, "", leaves)
-    return Answer(status, media_type, shape(body, limit=2), shape(body), leaves, headers)
-
-
-def masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: "(masked)" if key in MASKED else masked(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [masked(item) for item in value]
-    return value
-
-
-def collect(value: Any, path: str, into: dict[str, list[str]]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            collect(item, f"{path}.{key}" if path else key, into)
-    elif isinstance(value, list):
-        for item in value:
-            collect(item, f"{path}[]", into)
-    else:
-        into.setdefault(path or "(body)", []).append(orjson.dumps(value).decode())
-
-
-def shape(value: Any, depth: int = 1, limit: int | None = None) -> str:
-    """Keys and nesting without values: `{code, message, validationErrors{page[]}}`. Past `limit` levels an
-    object is `{…}`; with no limit keys are sorted, so that what is sent counts and not its order."""
-    if isinstance(value, dict):
-        if limit is not None and depth > limit:
-            return "{…}"
-        keys = list(value) if limit is not None else sorted(value)
-        return "{" + ", ".join(key + nested(value[key], depth + 1, limit) for key in keys) + "}"
-    if isinstance(value, list):
-        return nested(value, depth, limit)
-    return "null" if value is None else type(value).__name__
-
-
-def nested(value: Any, depth: int, limit: int | None) -> str:
-    """What follows a key: nothing for a value, an object's keys, or `[]` around what its elements hold."""
-    if isinstance(value, dict):
-        return shape(value, depth, limit)
-    if isinstance(value, list):
-        inner = dict.fromkeys(nested(item, depth + 1, limit) for item in value)
-        return "[" + " | ".join(e for e in (inner if limit is not None else sorted(inner)) if e) + "]"
-    return ""
 
 
 # --- differences ------------------------------------------------------------------------------------
@@ -133,7 +41,8 @@ class Row:
     probe: Probe
     status: tuple[str, str] | None
     media_type: tuple[str, str] | None
-    shape: tuple[str, str] | None
+    shape: tuple[str, ...] | None
+    """Both shapes, or (one text) the keys the right adds and drops where the two bodies are mostly alike."""
     values: tuple[Change, ...]
     """Body values that differ and were not listed for an earlier probe."""
     headers: tuple[Change, ...]
@@ -202,7 +111,7 @@ def report(answers: Sequence[tuple[Probe, Answer, Answer]]) -> Report:
                 probe,
                 differ(left.status, right.status),
                 differ(left.media_type, right.media_type),
-                None if left.form == right.form else differ(left.shape, right.shape) or (left.form, right.form),
+                shape_change(left, right),
                 tuple(new_values),
                 tuple(new_headers),
                 repeats,
@@ -238,7 +147,7 @@ def value_changes(left: Answer, right: Answer) -> list[Change]:
                 pairs = [(f"{len(values)} values", f"{len(others)} values")]
             ranked += [(depth(path), order, Change(path, *excerpts(a, b))) for a, b in dict.fromkeys(pairs)]
             continue
-        twin = next((p for p in right_only if last_key(p) == last_key(path)), None)
+        twin = next((p for p in right_only if last_key(p) == last_key(path) and depth(p) == depth(path)), None)
         if twin is not None:
             right_only.remove(twin)
             ranked.append((depth(path), order, Change(path, *excerpts(values[0], right.leaves[twin][0]), twin)))

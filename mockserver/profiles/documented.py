@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from mockserver import errors
 from mockserver.api.wording import DOCUMENTED_WORDING
+from mockserver.http import JSON
 from mockserver.profiles.profile import Profile
+from mockserver.world import shapes
 
 DOCUMENTED = Profile(
     name="documented",
@@ -18,4 +20,8 @@ DOCUMENTED = Profile(
     non_guid_id_to_web_ui=False,
     security_headers=None,
     retry_after=None,
+    shape=shapes.DOCUMENTED,
+    sort_keys=None,
+    json_media_type=JSON,
+    api_headers={},
 )

@@ -1,9 +1,10 @@
-"""The jim profile: answers as the real JIM server does, as read from its source.
+"""The jim profile: answers as the real JIM server does, as read from its source (TetronIO/JIM, docs/profiles.md).
 
 Past-tense change types, ASP.NET problem details for validation errors, its own 401 body, an
-empty 403, `totalCount 0` past the last page, `sortBy`/`sortDirection`/`filter` validated, query
-keys matched whatever their case, a non-GUID id falling through to the web UI, `Retry-After: 60`
-and its security headers.
+empty 403, `totalCount 0` past the last page, `sortBy`/`sortDirection`/`filter` validated (and on
+the list, `sortBy`'s aliases), the list's filters (its spec), JIM's shapes of an activity, query
+keys matched whatever their case, a non-GUID id falling through to the web UI, `Retry-After: 60`,
+ASP.NET's content types, its version header and its security headers.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import orjson
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 from mockserver import errors
-from mockserver.http import ADMIN_PREFIX, JSON, PROBLEM_JSON, SECURITY_HEADERS
+from mockserver.http import ADMIN_PREFIX, JSON, SECURITY_HEADERS
 from mockserver.profiles.profile import Profile
-from mockserver.settings import PROJECT_ROOT
+from mockserver.resources import OVERLAYS
 from mockserver.text import quoted
 from mockserver.world import paging
+from mockserver.world.figures import EXCLUSION_FIELDS, STATS_FIELDS, TOTALS
+from mockserver.world.shapes import DETAIL_FIELDS, HEADER_FIELDS, SCHEDULE_FIELDS, Shape
 
 VALIDATION_PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"
 JIM_CSP = (
@@ -29,6 +32,45 @@ JIM_CSP = (
     "base-uri 'self'; form-action 'self'"
 )
 """JIM's one Content-Security-Policy, sent site-wide (web UI, static assets and API alike)."""
+JSON_UTF8 = JSON + "; charset=utf-8"
+"""What ASP.NET's JSON formatter and WriteAsJsonAsync send; JIM's own middleware writes plain application/json."""
+API_VERSIONS = {"api-supported-versions": "1.0"}
+"""Asp.Versioning's ReportApiVersions (ApiVersioningExtensions.cs): an action filter, so on what an action answers."""
+UNAVAILABLE = "The service is temporarily unavailable due to database connectivity. Please retry your request."
+"""GlobalExceptionHandler.cs: the 503 JIM answers while its database is unreachable."""
+
+HEADER = (*HEADER_FIELDS, *TOTALS, "childActivityCount", *SCHEDULE_FIELDS)
+SHAPE = Shape(
+    # Models/Api/ActivityDtos.cs, in declaration order (System.Text.Json writes properties so).
+    header=HEADER,
+    detail=(
+        "id",
+        "parentActivityId",
+        *HEADER_FIELDS[1:-1],
+        *DETAIL_FIELDS[4:],
+        "errorDetail",
+        "connectedSystemRunType",
+        *DETAIL_FIELDS[:4],
+        "exampleDataTemplateId",
+        "executionStats",
+        "phases",
+        *SCHEDULE_FIELDS,
+        "changeReason",
+        "configurationChangeVersion",
+        "configurationChangeSnapshot",
+    ),
+    stats=(*STATS_FIELDS, *EXCLUSION_FIELDS),
+    # The list and children build rows with ActivityHeader.FromEntity(a), which leaves the count at 0.
+    counts_children_in_rows=False,
+)
+SORT_KEYS = {
+    # ActivitiesController.MapSortBy, then the repository's switch, which has no case for executed: the default.
+    "created": "created",
+    "executed": "created",
+    "status": "status",
+    **dict.fromkeys(("targettype", "target_type", "type"), "type"),
+    **dict.fromkeys(("targetname", "target_name", "target"), "target"),
+}
 
 
 class JimWording:
@@ -36,6 +78,9 @@ class JimWording:
 
     # Only the depth ceiling (IValidatableObject.Validate) waits for every property-level check to pass.
     depth_alone = True
+    # Model binding makes a blank string null: no sortBy, no filter, and (inferred) the default sortDirection, where
+    # JIM's list would fail on a null one (a 500 the sandbox does not copy: no 5xx from input).
+    blank_text_is_null = True
 
     def field(self, name: str) -> str:
         return name[:1].upper() + name[1:]
@@ -74,7 +119,8 @@ def trace_id(request: ConnexionRequest) -> str:
 
 
 class JimErrorStyle:
-    """Validation failures as problem details, 401 as `{error, message}`, 403 with no body; the rest the envelope.
+    """Validation failures as problem details, 401 as `{error, message}`, 403 with no body; the rest the envelope,
+    in JIM's words and content types.
 
     Only for the API: the sandbox's admin routes (the journal) keep the envelope admin-openapi.yaml promises."""
 
@@ -92,21 +138,28 @@ class JimErrorStyle:
                 "errors": error.validation_errors or {},
                 "traceId": trace_id(request),
             }
+            # [Produces("application/json")] on the controller replaces ASP.NET's application/problem+json
+            # (ProducesAttribute.OnResultExecuting; dotnet/aspnetcore#39802).
             body = orjson.dumps(problem)
-            return ConnexionResponse(400, mimetype=PROBLEM_JSON, content_type=PROBLEM_JSON, body=body, headers=headers)
+            return ConnexionResponse(400, mimetype=JSON, content_type=JSON_UTF8, body=body, headers=headers)
         if error.status_code == 401:
             return ConnexionResponse(
-                401, mimetype=JSON, content_type=JSON, body=self.UNAUTHORISED_BODY, headers=headers
+                401, mimetype=JSON, content_type=JSON_UTF8, body=self.UNAUTHORISED_BODY, headers=headers
             )
         if error.status_code == 403:
             return ConnexionResponse(403, body=b"", headers=headers)
-        return errors.ENVELOPE.response(request, error)
+        if error.code == "SERVICE_UNAVAILABLE":
+            error = errors.JimError(503, error.code, UNAVAILABLE, headers=headers)
+        # An action's NotFound(...) and BadRequest(...) go through the JSON formatter; JIM's middleware (429,
+        # 500, 503) writes its bodies with a plain application/json.
+        formatted = error.status_code in (400, 404)
+        return errors.ENVELOPE.response(request, error, content_type=JSON_UTF8 if formatted else JSON)
 
 
 JIM = Profile(
     name="jim",
     summary="the real JIM server, as its source behaves (docs/profiles.md: where the documentation and server differ)",
-    overlay=PROJECT_ROOT / "profiles" / "jim.overlay.yaml",
+    overlay=OVERLAYS / "jim.overlay.yaml",
     change_names={"Add": "Added", "Update": "Updated", "Delete": "Deleted"},
     wording=JimWording(),
     error_style=JimErrorStyle(),
@@ -115,4 +168,8 @@ JIM = Profile(
     non_guid_id_to_web_ui=True,
     security_headers={"Content-Security-Policy": JIM_CSP, **SECURITY_HEADERS},
     retry_after=60,
+    shape=SHAPE,
+    sort_keys=SORT_KEYS,
+    json_media_type=JSON_UTF8,
+    api_headers=API_VERSIONS,
 )

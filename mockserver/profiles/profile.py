@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mockserver import errors
 from mockserver.api.wording import Wording
+from mockserver.world.shapes import Shape
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,12 @@ class Profile:
     """Headers sent on every response, or None to leave them to --security-headers."""
     retry_after: int | None
     """A fixed Retry-After on 429s, or None for the seconds until the window frees a slot."""
+    shape: Shape
+    """Which fields an activity's header, detail and statistics carry, in which order."""
+    sort_keys: Mapping[str, str] | None
+    """sortBy, lower-cased, -> the list's sort key, anything else the default order; None: sortBy is one of the
+    keys (its spec's enum)."""
+    json_media_type: str
+    """The Content-Type of the API's JSON answers."""
+    api_headers: Mapping[str, str]
+    """Headers on every answer an API operation's handler gives (its 200s, its 404 and 400 BAD_REQUEST)."""

@@ -1,8 +1,9 @@
-"""One activity as the API shows it: its header, its detail and its statistics, serialised once at start-up."""
+"""One activity as the API shows it: every field computed once, its header, detail and statistics serialised once in
+the profile's shape."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,39 +11,8 @@ from typing import Any
 import orjson
 
 from mockserver.world.items import ItemSource
+from mockserver.world.shapes import SCHEDULE_FIELDS, Shape
 from mockserver.world.vocabulary import RUN_PROFILE
-
-HEADER_FIELDS = (
-    "id",
-    "created",
-    "executed",
-    "status",
-    "targetType",
-    "targetOperationType",
-    "targetName",
-    "targetContext",
-    "message",
-    "initiatedByType",
-    "initiatedById",
-    "initiatedByName",
-    "objectsToProcess",
-    "objectsProcessed",
-    "executionTime",
-    "totalActivityTime",
-    "connectedSystemRunType",
-)
-"""The header's own fields, in the documented order; the totals and childActivityCount follow them."""
-
-DETAIL_FIELDS = (
-    "connectedSystemId",
-    "connectedSystemRunProfileId",
-    "syncRuleId",
-    "metaverseObjectId",
-    "warningMessage",
-    "errorMessage",
-    "errorStackTrace",
-)
-"""The detail-only fields after childActivityCount; parentActivityId follows id and executionStats comes last."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +22,21 @@ class Activity:
     created: datetime
     executed: datetime | None
     fields: Mapping[str, Any]
-    """Every documented field that is not computed: HEADER_FIELDS and DETAIL_FIELDS."""
+    """Every field of the record that is not a figure, as it stands (a live run's move with the clock)."""
     items: ItemSource | None
     totals: Mapping[str, int]
-    stats: Mapping[str, int] | None
+    stats: Mapping[str, Any] | None
     """The execution statistics: run profile activities only."""
     children: tuple[str, ...]
     """The ids of the child activities, in (created, id) order."""
+    phases: Sequence[Mapping[str, Any]]
+    """The run's steps (world/phases.py); none for other activities."""
+    attribution: Mapping[str, Any]
+    """Which schedule execution ran it, as which step (world/schedules.py); all null when none did."""
+    operation_counts: Mapping[str, int]
+    """Items by change type, named as the profile names them, in JIM's order, zeros left out."""
+    rate: float | None
+    """Objects a second while it runs, for a run that moves with the clock; otherwise None."""
     header_json: bytes
     detail_json: bytes
     stats_json: bytes | None
@@ -71,9 +49,14 @@ class Activity:
     def item_count(self) -> int:
         return self.items.count if self.items else 0
 
+    @property
+    def status(self) -> str:
+        return str(self.fields["status"])
+
 
 def build_activity(
     *,
+    shape: Shape,
     activity_id: str,
     parent_id: str | None,
     created: datetime,
@@ -81,18 +64,29 @@ def build_activity(
     fields: Mapping[str, Any],
     items: ItemSource | None,
     totals: Mapping[str, int],
-    stats: Mapping[str, int] | None,
+    stats: Mapping[str, Any] | None,
     children: tuple[str, ...],
+    phases: Sequence[Mapping[str, Any]] = (),
+    attribution: Mapping[str, Any] | None = None,
+    operation_counts: Mapping[str, int] | None = None,
+    rate: float | None = None,
 ) -> Activity:
     """The activity with its JSON bodies, each built once: 200 bodies are bytes that never change."""
-    header = {**{name: fields[name] for name in HEADER_FIELDS}, **totals, "childActivityCount": len(children)}
-    detail = {
+    attribution = {**dict.fromkeys(SCHEDULE_FIELDS), **(attribution or {})}
+    values = {
+        **fields,
         "id": activity_id,
         "parentActivityId": parent_id,
-        **{name: value for name, value in header.items() if name != "id"},
-        **{name: fields[name] for name in DETAIL_FIELDS},
-        "executionStats": stats,
+        **totals,
+        "childActivityCount": len(children),
+        **attribution,
+        "executionStats": {name: stats[name] for name in shape.stats} if stats is not None else None,
+        "phases": list(phases),
+        "configurationChangeSnapshot": None,
     }
+    header = {name: values[name] for name in shape.header}
+    if not shape.counts_children_in_rows:
+        header["childActivityCount"] = 0
     return Activity(
         id=activity_id,
         parent_id=parent_id,
@@ -103,7 +97,11 @@ def build_activity(
         totals=totals,
         stats=stats,
         children=children,
+        phases=phases,
+        attribution=attribution,
+        operation_counts=operation_counts or {},
+        rate=rate,
         header_json=orjson.dumps(header),
-        detail_json=orjson.dumps(detail),
-        stats_json=orjson.dumps(stats) if stats is not None else None,
+        detail_json=orjson.dumps({name: values[name] for name in shape.detail}),
+        stats_json=orjson.dumps(values["executionStats"]) if stats is not None else None,
     )

@@ -9,6 +9,7 @@ matching counters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from mockserver.world.tally import Tally
 
@@ -78,14 +79,30 @@ HEADER_TOTALS: Mapping[str, str] = {
 }
 """The header's summary counters, in the documented order."""
 
+TOTALS: Mapping[str, str] = {
+    **{total: HEADER_TOTALS[total] for total in list(HEADER_TOTALS)[:7]},
+    "totalDisconnectedOutOfScope": "totalDisconnectedOutOfScope",
+    "totalOutOfScopeRetainJoin": "totalOutOfScopeRetainJoin",
+    "totalDriftCorrections": "totalDriftCorrections",
+    **{total: HEADER_TOTALS[total] for total in ("totalProvisioned", "totalExported", "totalDeprovisioned")},
+    "totalCreated": "totalCreated",
+    **{total: HEADER_TOTALS[total] for total in ("totalPendingExports", "totalErrors")},
+}
+"""Every summary counter an activity has, in JIM's order (ActivityHeader): the documented ones and four more."""
 
-def execution_stats(tally: Tally, objects_processed: int) -> dict[str, int]:
-    """The documented statistics of a run over these items, `objects_processed` objects in all.
+EXCLUSION_FIELDS = ("entriesDiscardedByExcludedContainer", "totalEntriesDiscardedByExclusion")
+"""Entries an import read and discarded because an excluded container carved them out: JIM's statistics have them.
+No connected system of the sandbox excludes a container, so they are always empty and 0."""
+
+
+def execution_stats(tally: Tally, objects_processed: int) -> dict[str, Any]:
+    """The statistics of a run over these items, `objects_processed` objects in all: the documented ones, then
+    EXCLUSION_FIELDS.
 
     Retrying and failed pending exports are JIM's ExportNotConfirmed and ExportConfirmationFailed
     error types, which are not in the documented vocabulary the sandbox's items use: always 0.
     """
-    stats = dict.fromkeys(STATS_FIELDS, 0)
+    stats: dict[str, Any] = dict.fromkeys(STATS_FIELDS, 0)
     stats["totalObjectsProcessed"] = objects_processed
     stats["totalObjectChangeCount"] = tally.items
     stats["totalUnchanged"] = max(0, objects_processed - tally.items)
@@ -95,11 +112,13 @@ def execution_stats(tally: Tally, objects_processed: int) -> dict[str, int]:
         stats[counter] = tally.change_types[change]
     for outcome, count in tally.outcomes.items():
         stats[OUTCOME_COUNTERS[outcome]] += count
+    stats.update({"entriesDiscardedByExcludedContainer": {}, "totalEntriesDiscardedByExclusion": 0})
     return stats
 
 
-def header_totals(stats: Mapping[str, int]) -> dict[str, int]:
-    return {total: stats[counter] for total, counter in HEADER_TOTALS.items()}
+def header_totals(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Every counter of TOTALS, read from the statistics it shows."""
+    return {total: stats[counter] for total, counter in TOTALS.items()}
 
 
 NO_ITEMS = header_totals(execution_stats(Tally(), 0))

@@ -93,10 +93,12 @@ class GeneratedActivity:
             )
         return b"[" + b",".join(items) + b"]"
 
-    def tally(self) -> Tally:
-        """The figures of all `count` items in closed form: window sums over each slot's pool."""
+    def tally(self, first: int | None = None) -> Tally:
+        """The figures of all `count` items (or the `first` of them) in closed form: window sums over each slot's
+        pool."""
+        count = self.count if first is None else min(first, self.count)
         totals: Counter[str] = Counter()
-        rounds, extra = divmod(self.count, 100)
+        rounds, extra = divmod(count, 100)
         for slot, (pool, offset) in enumerate(self._slots):
             n = rounds + (1 if slot < extra else 0)
             if pool is not None:
@@ -107,7 +109,7 @@ class GeneratedActivity:
             for error, error_pool in enumerate(self.pools.errors):
                 occurrences = n // kinds + (1 if error < n % kinds else 0)
                 totals.update(error_pool.window(self._error_offsets[error], occurrences))
-        tally = Tally(items=self.count)
+        tally = Tally(items=count)
         dimensions = {
             "change": tally.change_types,
             "error": tally.error_types,

@@ -51,6 +51,20 @@ class StoredItems:
         return self.counts
 
 
+@dataclass(frozen=True)
+class FirstItems:
+    """The first `count` items of a generated activity: what a run that is still going has recorded so far."""
+
+    source: GeneratedActivity
+    count: int
+
+    def page_json(self, start: int, stop: int) -> bytes:
+        return self.source.page_json(start, min(stop, self.count))
+
+    def tally(self) -> Tally:
+        return self.source.tally(self.count)
+
+
 def check_vocabulary(path: Path, index: int, record: dict[str, Any]) -> None:
     """Stored items use the documented vocabulary, so every one of them counts towards the figures."""
     label = record["id"]

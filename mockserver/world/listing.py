@@ -1,4 +1,4 @@
-"""The activity list: top-level activities, searched and sorted as the contract says, every order built once."""
+"""The activity list: top-level activities, searched, filtered and sorted, every order built once."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.world.activity import Activity
+from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.vocabulary import STATUSES, TARGET_TYPES
 
 SORT_KEYS: dict[str, Callable[[Activity], Any]] = {
     "created": lambda a: a.created,
     # Nulls sort after every value, so first when descending (PostgreSQL's default, which JIM uses).
     "executed": lambda a: (a.executed is None, a.executed or datetime.min),
-    "status": lambda a: STATUSES.index(a.fields["status"]),
+    "status": lambda a: STATUSES.index(a.status),
     "type": lambda a: TARGET_TYPES.index(a.fields["targetType"]),
     "target": lambda a: (a.fields["targetName"] is None, a.fields["targetName"] or ""),
 }
@@ -38,9 +39,15 @@ class Listing:
             for descending in (False, True)
         }
 
-    def top_level(self, sort_by: str | None, direction: str | None, search: str | None) -> Sequence[Activity]:
-        order = self._orders[(sort_by or DEFAULT_SORT, direction == "desc")]
-        if not search or search.isspace():
+    def top_level(
+        self, sort_by: str | None, descending: bool, search: str | None, filters: ListFilter = NO_FILTER
+    ) -> Sequence[Activity]:
+        """`sort_by` one of SORT_KEYS (None: the default order)."""
+        order: Sequence[Activity] = self._orders[(sort_by or DEFAULT_SORT, descending)]
+        tests = filters.tests()
+        if search and not search.isspace():
+            needle = search.lower()
+            tests.append(lambda a: matches(a, needle))
+        if not tests:
             return order
-        needle = search.lower()
-        return [a for a in order if matches(a, needle)]
+        return [a for a in order if all(test(a) for test in tests)]

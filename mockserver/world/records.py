@@ -9,6 +9,7 @@ from jsonschema import Draft7Validator
 from mockserver.world import figures
 from mockserver.world.paging import INT32_MAX
 from mockserver.world.pools import OUTCOMES
+from mockserver.world.shapes import SCHEDULE_FIELDS
 from mockserver.world.vocabulary import INITIATOR_TYPES, OPERATION_TYPES, RUN_TYPES, STATUSES, TARGET_TYPES
 
 LOWER_GUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -16,7 +17,10 @@ UTC_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$"
 TIMESPAN = r"^(\d+\.)?([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,7})?$"
 """A .NET TimeSpan as JIM writes it: [d.]hh:mm:ss[.fffffff]."""
 MAX_GENERATED = 100_000_000
+MAX_SECONDS = 100 * 86_400
+"""The longest a step of a run may take in a fixture: 100 days."""
 
+GUID = {"type": "string", "pattern": LOWER_GUID}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_GUID = {"type": ["string", "null"], "pattern": LOWER_GUID}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": INT32_MAX}
@@ -35,7 +39,7 @@ ACTIVITY_RECORD: dict[str, Any] = {
         "items",
     ],
     "properties": {
-        "id": {"type": "string", "pattern": LOWER_GUID},
+        "id": GUID,
         "parentActivityId": NULLABLE_GUID,
         "created": {"type": "string", "pattern": UTC_TIME, "format": "date-time"},
         "executed": {"type": ["string", "null"], "pattern": UTC_TIME, "format": "date-time"},
@@ -59,6 +63,37 @@ ACTIVITY_RECORD: dict[str, Any] = {
         "warningMessage": NULLABLE_TEXT,
         "errorMessage": NULLABLE_TEXT,
         "errorStackTrace": NULLABLE_TEXT,
+        "errorDetail": NULLABLE_TEXT,
+        "exampleDataTemplateId": NULLABLE_ID,
+        "changeReason": NULLABLE_TEXT,
+        "configurationChangeVersion": NULLABLE_ID,
+        "phases": {
+            "description": "run profile activities: seconds each step it entered took, in run order; null for the"
+            " step running now (world/phases.py)",
+            "type": "object",
+            "additionalProperties": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SECONDS},
+        },
+        "schedule": {
+            "description": "a schedule execution (targetType Schedule): the schedule and this execution of it",
+            "type": "object",
+            "required": ["id", "executionId"],
+            "additionalProperties": False,
+            "properties": {"id": GUID, "executionId": GUID},
+        },
+        "live": {
+            "description": "an activity in progress that moves with the clock (world/live.py): the state given is as of"
+            " `asOf`; it ends in `status` and `message`",
+            "type": "object",
+            "required": ["asOf", "status", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "asOf": {"type": "string", "pattern": UTC_TIME, "format": "date-time"},
+                "status": {"enum": [status for status in STATUSES if status != "InProgress"]},
+                "message": {"type": "string"},
+                "progressMessage": {"type": "string", "pattern": "{processed}"},
+                "itemsAsOf": COUNT,
+            },
+        },
         "items": {
             "description": "null (no items), {'file': path relative to fixtures/} or {'generate': {'count': n, …}}",
             "type": ["object", "null"],
@@ -82,8 +117,8 @@ ACTIVITY_RECORD: dict[str, Any] = {
     },
 }
 COMPUTED_FIELDS = frozenset(
-    {*figures.HEADER_TOTALS, "childActivityCount", "executionStats", "connectedSystemRunType"}
-    | {"connectedSystemRunProfileId"}
+    {*figures.TOTALS, "childActivityCount", "executionStats", "connectedSystemRunType", "connectedSystemRunProfileId"}
+    | {*SCHEDULE_FIELDS, "configurationChangeSnapshot"}
 )
 DERIVED_FROM_RUN_PROFILE = ("targetName", "targetContext", "connectedSystemId")
 

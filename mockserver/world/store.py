@@ -1,48 +1,141 @@
-"""Loads and validates every fixture once, before the server listens: keys, connected systems, activities and items."""
+"""Loads and validates every fixture once, before the server listens; then the world as it stands at each moment.
+
+The world's time is its start (the `live.asOf` of its live runs, or else the latest moment its fixtures
+record) plus the seconds the clock has run. Everything but the live runs (and what lists them) is the same
+at every moment; a moment is a state of the live runs, built once and kept.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
+from mockserver.world import phases
 from mockserver.world.activities import ActivityReader
 from mockserver.world.activity import Activity
+from mockserver.world.clock import Clock, ManualClock
 from mockserver.world.files import FixtureError
 from mockserver.world.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.listing import Listing
+from mockserver.world.live import Live
+from mockserver.world.phases import Timeline
+from mockserver.world.shapes import DOCUMENTED, Shape
 from mockserver.world.systems import SYSTEMS_FILE, load_systems
+from mockserver.world.times import seconds, utc
 
-__all__ = ["FixtureError", "Store", "load_store"]
+__all__ = ["FixtureError", "Moment", "Store", "load_store"]
+
+DEFAULT_LIVE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The world at one reading of the clock."""
+
+    now: datetime
+    activities: Mapping[str, Activity]
+    listing: Listing
 
 
 @dataclass(frozen=True)
 class Store:
-    activities: Mapping[str, Activity]
-    listing: Listing
+    static: Moment
+    """The world at its start, the live runs aside (the whole world when there are none)."""
     keys: KeyStore
     seed: int
+    clock: Clock
+    live: Live | None = None
     sources: tuple[str, ...] = field(default=())
+    _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def start(self) -> datetime:
+        return self.static.now
+
+    def moment(self) -> Moment:
+        """The world as it stands now: read the clock once per request, and use what this returns."""
+        elapsed = self.clock.elapsed()
+        now = self.start + timedelta(seconds=elapsed)
+        if self.live is None:
+            return Moment(now, self.static.activities, self.static.listing)
+        key, moved = self.live.activities(elapsed)
+        known = self._moments.get(key)
+        if known is None:
+            activities = {**self.static.activities, **moved}
+            known = self._moments[key] = Moment(now, activities, Listing(activities.values()))
+        return Moment(now, known.activities, known.listing)
 
     def activity(self, activity_id: str) -> Activity | None:
-        return self.activities.get(activity_id)
+        """One activity as it stands now; a run that does not move is read without the clock."""
+        if self.live is not None and activity_id in self.live.ids:
+            return self.moment().activities.get(activity_id)
+        return self.static.activities.get(activity_id)
+
+
+def finished(timeline: Timeline) -> float:
+    """Seconds the finished top-level steps of a running run took."""
+    return phases.check(timeline.run_type, timeline.given, running=True)
+
+
+def world_start(reader: ActivityReader) -> datetime:
+    """`live.asOf`, the same for every live record; without one, the latest moment the fixtures record."""
+    start = None
+    for draft in reader.drafts.values():
+        spec = draft.record.get("live")
+        if spec is None:
+            continue
+        refuse = reader.refuser(draft.index, draft.record)
+        as_of = utc(spec["asOf"])
+        if start is not None and as_of != start:
+            refuse("live.asOf", "every live record gives the same live.asOf: the world's start")
+        if draft.created > as_of or (draft.executed is not None and draft.executed > as_of):
+            refuse("live.asOf", "before the activity started")
+        timeline = draft.timeline
+        if timeline is not None and timeline.executed + timedelta(seconds=finished(timeline)) > as_of:
+            refuse("phases", "its finished steps end after live.asOf")
+        start = as_of
+    if start is not None:
+        return start
+    moments = [draft.created for draft in reader.drafts.values()]
+    for draft in reader.drafts.values():
+        if draft.executed is not None and draft.fields["executionTime"] is not None:
+            moments.append(draft.executed + timedelta(seconds=seconds(draft.fields["executionTime"])))
+    return max(moments)
 
 
 def load_store(
-    fixtures: Path, spec: Mapping[str, Any], seed: int, change_names: Mapping[str, str] | None = None
+    fixtures: Path,
+    spec: Mapping[str, Any],
+    seed: int,
+    change_names: Mapping[str, str] | None = None,
+    shape: Shape = DOCUMENTED,
+    clock: Clock | None = None,
+    live_seconds: float = DEFAULT_LIVE_SECONDS,
 ) -> Store:
     """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas.
 
     Fixtures are written in the documented vocabulary; items are served with their change types
-    renamed by `change_names` (the profile's vocabulary)."""
+    renamed by `change_names` (the profile's vocabulary), activities in the profile's `shape`. Live runs end
+    `live_seconds` after the world's start, by `clock` (a hand-turned one, at the start, unless given)."""
     item_schema = spec["components"]["schemas"]["ExecutionItem"]
     item_validator = OAS30Validator(item_schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     keys = load_keys(fixtures)
     systems = load_systems(fixtures)
-    reader = ActivityReader(fixtures, systems, item_validator, seed, change_names)
+    reader = ActivityReader(fixtures, systems, item_validator, seed, shape, change_names)
     activities = reader.read()
+    moving = reader.live()
+    start = world_start(reader)
+    live = None
+    if moving:
+        live = Live(moving, start, live_seconds, reader.assemble)
+        # Every state is checked as it is built: building the first and the last proves the run can end well.
+        live.activities(0.0)
+        live.activities(live_seconds)
     sources = (str(fixtures / KEYS_FILE), str(fixtures / SYSTEMS_FILE), *reader.sources)
-    return Store(activities=activities, listing=Listing(activities.values()), keys=keys, seed=seed, sources=sources)
+    static = Moment(start, activities, Listing(activities.values()))
+    return Store(static, keys, seed, clock or ManualClock(), live, sources)

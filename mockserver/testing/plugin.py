@@ -1,0 +1,86 @@
+"""The jim_sandbox pytest plugin (entry point pytest11): a served sandbox for a client's tests, set per test by marker.
+
+Installed with the package, so every pytest run in that environment has it; the server itself is
+imported only when a test asks for the fixture.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.settings import Settings
+    from mockserver.testing.served import Sandbox
+
+MARKER = "jim_sandbox"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**settings): the sandbox the jim_sandbox fixture gives this test, with mockserver serve's settings"
+        " as keywords (profile='jim', rate_limit=True, rate_limit_per_key=5, prefer=True, journal_size=50,"
+        " fault_rate=0.1, latency_ms='50:200', seed=7, fixtures_dir=...)",
+    )
+
+
+def keeps_state(settings: Settings) -> bool:
+    """Whether its answers depend on earlier requests: counted (rate limits), recorded (journal) or drawn (chaos)."""
+    return settings.shares_state or bool(settings.fault_rate) or settings.latency_range is not None
+
+
+class Sandboxes:
+    """The session's sandboxes: one per set of settings, shared by the tests asking for it, except that a test whose
+    settings keep state gets its own, so it starts from a fresh window, an empty journal, the seed's first draw."""
+
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.shared: dict[Settings, Sandbox] = {}
+        self.session = ExitStack()
+
+    def for_test(self, asked: dict[str, Any], test: ExitStack) -> Sandbox:
+        # Importing the server warns of its dependencies' deprecations (Connexion 3.3 on jsonschema's RefResolver,
+        # Starlette on httpx): not the client's concern, and fatal to a client suite that runs with -W error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from mockserver.startup import StartupError
+            from mockserver.testing.served import sandbox_settings, serve_sandbox
+
+        try:
+            settings = sandbox_settings(**{**self.defaults, **asked})
+            if keeps_state(settings):
+                return test.enter_context(serve_sandbox(settings))
+            if settings not in self.shared:
+                self.shared[settings] = self.session.enter_context(serve_sandbox(settings))
+            return self.shared[settings]
+        except StartupError as exc:
+            pytest.fail(f"jim_sandbox: {exc.line()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def jim_sandbox_settings() -> dict[str, Any]:
+    """Settings under every test's own (its marker's), for the whole session: override it in conftest.py."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def jim_sandboxes(jim_sandbox_settings: dict[str, Any]) -> Iterator[Sandboxes]:
+    sandboxes = Sandboxes(jim_sandbox_settings)
+    with sandboxes.session:
+        yield sandboxes
+
+
+@pytest.fixture
+def jim_sandbox(request: pytest.FixtureRequest, jim_sandboxes: Sandboxes) -> Iterator[Sandbox]:
+    """The sandbox, served on a free port: `.base_url` (no trailing slash), `.admin_key`, `.reader_key`, `.journal()`;
+    its settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings)."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None and marker.args:
+        pytest.fail(f"jim_sandbox: the marker takes settings as keywords, not {marker.args!r}", pytrace=False)
+    with ExitStack() as test:
+        yield jim_sandboxes.for_test(dict(marker.kwargs) if marker else {}, test)

@@ -1,0 +1,112 @@
+"""The jim_sandbox pytest plugin, as a client's test suite meets it: a pytest run of its own in a folder of its own."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mockserver.settings import PROJECT_ROOT
+
+RUN_TIMEOUT = 300
+
+SUITE = """
+import httpx
+import pytest
+
+ITEMS = "/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items"
+seen = {}
+
+
+def get(sandbox, **params):
+    return httpx.get(sandbox.base_url + ITEMS, headers={"X-Api-Key": sandbox.admin_key}, params=params, timeout=10)
+
+
+def test_default_a(jim_sandbox):
+    seen["default_a"] = jim_sandbox.base_url
+    assert get(jim_sandbox, pageSize=1).json()["items"][0]["objectChangeType"] == "Updated"  # conftest: jim
+
+
+def test_default_b(jim_sandbox):
+    assert jim_sandbox.base_url == seen["default_a"], "the same settings share one sandbox"
+
+
+@pytest.mark.jim_sandbox(profile="documented", prefer=True)
+def test_marked(jim_sandbox):
+    assert jim_sandbox.base_url != seen["default_a"]
+    assert get(jim_sandbox, pageSize=1).json()["items"][0]["objectChangeType"] == "Update"
+    outage = {"X-Api-Key": jim_sandbox.admin_key, "Prefer": "code=503"}
+    assert httpx.get(jim_sandbox.base_url + ITEMS, headers=outage).status_code == 503
+
+
+@pytest.mark.parametrize("run", [1, 2])
+@pytest.mark.jim_sandbox(rate_limit=True, rate_limit_per_key=2, journal_size=10)
+def test_stateful(jim_sandbox, run):
+    statuses = [get(jim_sandbox, page=page).status_code for page in (1, 2, 3)]
+    assert statuses == [200, 200, 429], "each test gets a fresh rate-limit window"
+    assert [entry["status"] for entry in jim_sandbox.journal()] == [429, 200, 200], "and a journal of its own"
+    jim_sandbox.clear_journal()
+    assert jim_sandbox.journal() == []
+
+
+@pytest.mark.jim_sandbox(fault_rate=1.0)
+def test_chaos(jim_sandbox):
+    assert {get(jim_sandbox).status_code for _ in range(3)} <= {500, 503}
+
+
+def test_reader(jim_sandbox):
+    response = httpx.get(jim_sandbox.base_url + ITEMS, headers={"X-Api-Key": jim_sandbox.reader_key}, timeout=10)
+    assert response.status_code == 403
+
+
+@pytest.mark.jim_sandbox(rate_limit_per_key=0)
+def test_bad_setting(jim_sandbox):
+    pass
+"""
+CONFTEST = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def jim_sandbox_settings():
+    return {"profile": "jim", "access_log": False}
+"""
+
+
+def run_pytest(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    # As strict as a client suite may be: unknown markers and any warning are errors.
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-W", "error", "-rA"]
+    command += arguments
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+
+
+def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_client.py").write_text(SUITE)
+    done = run_pytest(tmp_path)
+    lines = done.stdout.splitlines()
+    passed = sorted(line.split("::")[1] for line in lines if line.startswith("PASSED "))
+    assert passed == [
+        "test_chaos",
+        "test_default_a",
+        "test_default_b",
+        "test_marked",
+        "test_reader",
+        "test_stateful[1]",
+        "test_stateful[2]",
+    ], done.stdout[-3000:]
+    assert [line.split(" - ")[0] for line in lines if line.startswith("ERROR ")] == [
+        "ERROR test_client.py::test_bad_setting"
+    ]
+    said = "jim_sandbox: mockserver: bad settings: rate_limit_per_key: Input should be greater than or equal to 1"
+    assert said in done.stdout, done.stdout[-3000:]
+    assert done.returncode == 1
+
+
+def test_the_example_client_suite_passes_from_a_folder_of_its_own(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT_ROOT / "examples" / "client-suite", tmp_path / "client-suite")
+    done = run_pytest(tmp_path, "client-suite")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    paged = "PASSED client-suite/test_activity_client.py::test_the_client_pages_through_all_248_items_of_the_documented"
+    assert paged in done.stdout, done.stdout[-3000:]

@@ -1,0 +1,128 @@
+"""`mockserver verify`: the installed contract suite against a live server, its summary and its exit statuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import hypothesis
+import pytest
+from click.testing import CliRunner, Result
+
+from contract_tests.summary import Rule, report
+from mockserver.cli import main
+from mockserver.testing import verify
+from mockserver.testing.served import Sandbox, sandbox_settings, serve_sandbox
+from tests.conftest import free_port
+
+RUN_TIMEOUT = 600
+READER = "needs a valid key without the Administrator role: pass --reader-key or set CONTRACT_READER_KEY"
+A_FEW_RULES = ["-k", "test_health_needs_no_key or test_reader_key_is_403 or test_jims_message_for_the_depth"]
+"""A rule any server is held to, one that needs a reader key, and one that only the jim profile has."""
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with serve_sandbox(sandbox_settings(access_log=False)) as served:
+        yield served
+
+
+def mockserver_verify(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "mockserver", "verify", *arguments]
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CONTRACT_", "MOCKSERVER_"))}
+    return subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, env=env)
+
+
+def in_process(*arguments: str) -> Result:
+    """`mockserver verify` in this process, seconds quicker than a new one; the run's Hypothesis profile undone."""
+    profile = hypothesis.settings.get_current_profile_name()
+    try:
+        unset = {name: None for name in os.environ if name.startswith(("CONTRACT_", "MOCKSERVER_"))}
+        return CliRunner().invoke(main, ["verify", *arguments], env=unset)
+    finally:
+        hypothesis.settings.load_profile(profile)
+
+
+def test_without_an_api_key_it_exits_4_in_one_line_of_its_own_process(sandbox: Sandbox) -> None:
+    done = mockserver_verify("--base-url", sandbox.base_url)
+    assert done.returncode == 4
+    assert (done.stdout + done.stderr).strip().splitlines() == [
+        "ERROR: --base-url needs --api-key (a key with the Administrator role), or --sandbox-ids"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--api-key", "k"], "mockserver verify needs --base-url"),
+        (["--base-url", "http://127.0.0.1:1", "--api-key", "k", "--profile", "prism"], "invalid choice: 'prism'"),
+        (["--base-url", "http://127.0.0.1:1", "--api-key", "k", "--no-such-option"], "unrecognized arguments"),
+    ],
+)
+def test_bad_options_exit_4_saying_what_is_wrong(arguments: list[str], said: str) -> None:
+    done = in_process(*arguments)
+    assert done.exit_code == 4 and said in done.output, done.output
+
+
+def test_a_server_that_cannot_be_reached_exits_3() -> None:
+    done = in_process("--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k")
+    assert done.exit_code == 3, done.output[-2000:]
+    assert "cannot reach http://127.0.0.1:" in done.output
+
+
+def test_it_ends_saying_what_held_and_what_was_not_verified_for_want_of_which_option(sandbox: Sandbox) -> None:
+    done = in_process("--base-url", sandbox.base_url, "--api-key", sandbox.admin_key, *A_FEW_RULES)
+    assert done.exit_code == 0, done.output[-3000:]
+    summary = done.output[done.output.index("contract summary") :].splitlines()[1:8]
+    assert summary == [
+        f"{sandbox.base_url}, held to the documented profile:",
+        "  verified:        1 rule (1 check held)",
+        "  broken:         0 rules (0 checks failed)",
+        "  not verified:    1 rule (4 checks skipped), for want of:",
+        f"    {READER}: 1 rule",
+        "      test_auth.py::test_reader_key_is_403_whatever_the_activity",
+        "  not this profile's rules: test_fidelity.py::test_jims_message_for_the_depth_ceiling",
+    ]
+
+
+def test_require_all_fails_a_run_that_left_a_rule_unverified(sandbox: Sandbox) -> None:
+    arguments = ["--base-url", sandbox.base_url, "--api-key", sandbox.admin_key, *A_FEW_RULES, "--require-all"]
+    done = in_process(*arguments)
+    assert done.exit_code == 1
+    assert "--require-all: 1 rule not verified, so the run fails (exit 1)" in done.output
+    given = in_process(*arguments, "--sandbox-ids")
+    assert given.exit_code == 0, given.output[-3000:]
+
+
+def test_without_the_suites_dependencies_it_says_how_to_install_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(verify, "NEEDS", ("pytest", "no_such_module_here"))
+    assert verify.run([]) == 4
+    assert capsys.readouterr().err == f"mockserver verify: needs no_such_module_here: {verify.INSTALL}\n"
+
+
+def test_the_summary_counts_rules_not_cases_and_names_a_few_unverified_rules_under_each_reason() -> None:
+    rules = {
+        "test_held": Rule(passed=3),
+        "test_partly": Rule(passed=1, unverified={READER: 2}),
+        "test_broken": Rule(passed=1, failed=1, unverified={READER: 1}),
+        "test_jim_only": Rule(not_a_rule=2),
+        **{f"test_reader_{number}": Rule(unverified={READER: 1}) for number in range(5)},
+    }
+    assert report(rules, require_all=True) == [
+        "  verified:        1 rule (3 checks held)",
+        "  broken:          1 rule (1 check failed)",
+        "  not verified:   6 rules (7 checks skipped, 1 held), for want of:",
+        f"    {READER}: 6 rules",
+        "      test_partly",
+        "      test_reader_0",
+        "      test_reader_1",
+        "      test_reader_2",
+        "      test_reader_3",
+        "      … and 1 more (-rs lists every skipped check)",
+        "  not this profile's rules: test_jim_only",
+        "--require-all: 6 rules not verified, so the run fails (exit 1)",
+    ]
