@@ -12,7 +12,6 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from connexion import AsyncApp
@@ -32,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import errors
+from mockserver.settings import ConnectionLimits
 
 # --- Connexion: operations that take the scope ------------------------------------------------
 
@@ -178,25 +178,19 @@ class RefusingCors(CORSMiddleware):
 # --- uvicorn: a deadline and size limits on reading a request; refusals in the envelope ---------
 
 
-@dataclass(frozen=True)
-class ConnectionLimits:
-    read_timeout: float  # seconds to send a whole request, from the connection's opening or its first byte
-    max_url_bytes: int
-    max_header_bytes: int
-
-
 def protocol_factory(limits: ConnectionLimits) -> Callable[..., asyncio.Protocol]:
     """For uvicorn's `http` option: picklable, so each worker process of `--workers N` builds the same protocol."""
     return functools.partial(EnvelopeHttpToolsProtocol, limits=limits)
 
 
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with the read deadline and size limits it lacks, its refusals in the envelope.
+    """uvicorn's httptools protocol, with the deadlines and size limits it lacks, its refusals in the envelope.
 
     uvicorn times a connection out only after a response, and httptools buffers a head of any size, so
-    a client sending nothing, half a head or a huge one holds a connection and its memory. Here a request
-    must arrive within `read_timeout` (408 once begun), its target fit `max_url_bytes` (414) and its head
-    `max_header_bytes` (431), checked per chunk: at most one chunk more is buffered."""
+    a client sending nothing, half a head or a huge one, or not reading its answer, holds a connection and
+    its memory. Here a request must arrive within `read_timeout` (408 once begun), its target fit
+    `max_url_bytes` (414) and its head `max_header_bytes` (431), checked per chunk so at most one chunk
+    more is buffered; and an answer whose writing stalls is abandoned after `read_timeout`."""
 
     # Internal: each method overrides HttpToolsProtocol's own, and reads its url, cycle, loop, transport.
 
@@ -204,6 +198,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.deadline: asyncio.TimerHandle | None = None
+        self.stalled: asyncio.TimerHandle | None = None
         self.reading_head, self.head_begun, self.refused = True, False, False
         self.head_bytes = 0  # received while reading a head (from the chunk that began it, or the next)
 
@@ -255,6 +250,15 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
             self.disarm()
             self.reading_head = True  # what comes next on this connection begins the next head
             super().on_message_complete()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.stalled = self.loop.call_later(self.limits.read_timeout, self.transport.abort)
+
+    def resume_writing(self) -> None:
+        if self.stalled is not None:
+            self.stalled.cancel()
+        super().resume_writing()
 
     def send_400_response(self, msg: str) -> None:
         # Internal: the only hook uvicorn has for requests that never reach the app.

@@ -8,7 +8,7 @@ from typing import Any
 
 import uvicorn
 
-from mockserver.compat import ConnectionLimits, protocol_factory
+from mockserver.compat import protocol_factory
 from mockserver.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -51,9 +51,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # write another address into the journal, with an X-Forwarded-For header.
         "proxy_headers": False,
         # A deadline on reading each request and caps on its size: uvicorn has neither.
-        "http": protocol_factory(
-            ConnectionLimits(settings.read_timeout, settings.max_url_bytes, settings.max_header_bytes)
-        ),
+        "http": protocol_factory(settings.connection_limits),
     }
 
 

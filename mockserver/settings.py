@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,15 @@ JOURNAL_FLAG_SIZE = 100
 
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What each connection enforces before any route (mockserver.compat's protocol); picklable, for workers."""
+
+    read_timeout: float
+    max_url_bytes: int
+    max_header_bytes: int
 
 
 class Settings(BaseSettings):
@@ -60,7 +70,8 @@ class Settings(BaseSettings):
         gt=0,
         le=30,
         description="Seconds a client has to send a whole request (head and any body), counted from the connection's"
-        " opening or the request's first byte; then the connection is closed, with 408 if a head was begun.",
+        " opening or the request's first byte, then it is closed (with 408 if a head was begun); and to read an"
+        " answer it has stopped reading.",
     )
     max_url_bytes: int = Field(
         8192, ge=256, le=65536, description="Longest request target (path and query) in bytes; longer is 414."
@@ -138,6 +149,10 @@ class Settings(BaseSettings):
             return None
         low, _, high = self.latency_ms.partition(":")
         return int(low), int(high or low)
+
+    @property
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(self.read_timeout, self.max_url_bytes, self.max_header_bytes)
 
     @property
     def shares_state(self) -> bool:

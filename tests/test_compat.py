@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from uvicorn.server import ServerState
 
 from mockserver import compat
 from mockserver.app import create_app
-from mockserver.settings import Settings
+from mockserver.settings import ConnectionLimits, Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
 ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items"
@@ -87,16 +87,27 @@ def test_starlette_cors_refusal_names_what_it_refused_as_compat_parses() -> None
 
 
 class Transport(asyncio.Transport):
-    def __init__(self) -> None:
+    """A socket's transport as a protocol sees it: closed, it tells the protocol the connection is lost."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop | None = None, lost: Callable[[Exception | None], None] | None = None
+    ) -> None:
         super().__init__()
         self.written = b""
-        self.closed = False
+        self.closed = self.aborted = False
+        self.loop, self.lost = loop, lost
 
     def write(self, data: Any) -> None:
         self.written += bytes(data)
 
     def close(self) -> None:
+        if not self.closed and self.loop is not None and self.lost is not None:
+            self.loop.call_soon(self.lost, None)
         self.closed = True
+
+    def abort(self) -> None:
+        self.close()
+        self.aborted = True
 
     def is_closing(self) -> bool:
         return self.closed
@@ -111,23 +122,31 @@ class Transport(asyncio.Transport):
         pass
 
 
-LIMITS = compat.ConnectionLimits(read_timeout=0.05, max_url_bytes=64, max_header_bytes=256)
+LIMITS = ConnectionLimits(read_timeout=0.05, max_url_bytes=64, max_header_bytes=256)
 
 
 @pytest.fixture
 def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     yield loop
+    loop.run_until_complete(asyncio.sleep(0.01))  # a connection closed at the end is told it is lost
+    assert not asyncio.all_tasks(loop), "an answer is still pending: the protocol would hold the connection"
     loop.close()
+
+
+async def answer_ok(scope: Scope, receive: Receive, send: Send) -> None:
+    """An app that answers without reading the request (Starlette's responses also listen for a disconnect)."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
 
 
 def connection(loop: asyncio.AbstractEventLoop) -> tuple[compat.EnvelopeHttpToolsProtocol, Transport]:
     """A protocol built as uvicorn builds it from its `http` option, on a fake transport."""
-    config = Config(app=PlainTextResponse("unused"), http=compat.protocol_factory(LIMITS), log_level="critical")
+    config = Config(app=answer_ok, http=compat.protocol_factory(LIMITS), log_level="critical")
     config.load()
     protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
     assert isinstance(protocol, compat.EnvelopeHttpToolsProtocol), "uvicorn's `http` option no longer takes a factory"
-    transport = Transport()
+    transport = Transport(loop, protocol.connection_lost)
     protocol.connection_made(transport)
     return protocol, transport
 
@@ -192,3 +211,19 @@ def test_a_request_that_arrives_in_time_is_handed_to_the_app(loop: asyncio.Abstr
     assert protocol.cycle is not None and protocol.deadline is None, internal
     loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
     assert transport.written.startswith(b"HTTP/1.1 200 "), internal
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_uvicorn_flow_control_lets_compat_abandon_an_answer_the_client_stops_reading(
+    loop: asyncio.AbstractEventLoop, resumed: bool
+) -> None:
+    # The kernel absorbs answers of a few MB (the sandbox's largest is about 1 MB), so a stalled
+    # reader is shown to the protocol as the transport's pause_writing, as asyncio does past its high-water mark.
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    protocol.pause_writing()
+    if resumed:
+        protocol.resume_writing()
+    loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
+    internal = "uvicorn HttpToolsProtocol.pause_writing / resume_writing (asyncio flow control)"
+    assert transport.aborted is not resumed, internal
