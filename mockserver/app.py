@@ -12,7 +12,6 @@ from connexion.exceptions import ProblemException
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
@@ -24,7 +23,7 @@ from mockserver.api.docs import Docs
 from mockserver.api.handlers import Handlers
 from mockserver.api.params import HeaderCheck, OperationRules
 from mockserver.api.webui import WebUiFallback
-from mockserver.compat import ParameterValidation, SandboxApp, api_key_security
+from mockserver.compat import ParameterValidation, RememberingRouting, SandboxApp, api_key_security
 from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
@@ -116,7 +115,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         HeadWithoutBody,
         partial(ServerErrorMiddleware, handler=error_response),
         ExceptionMiddleware,
-        RoutingMiddleware,
+        RememberingRouting,
         # JIM decides 429 before authentication: between routing (to know it is an operation) and security.
         *([partial(RateLimitMiddleware, limiter=limiter)] if limiter else []),
         # JIM routes ids as {id:guid}: in the jim profile anything else falls through to its web UI.

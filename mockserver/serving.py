@@ -9,11 +9,13 @@ from typing import Any
 import uvicorn
 
 from mockserver.compat import protocol_factory
+from mockserver.controls.access_log import BatchedLines
 from mockserver.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
 APP_FACTORY = "mockserver.app:create_app_from_environment"
+BATCHED_LINES = f"{BatchedLines.__module__}.{BatchedLines.__qualname__}"
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -22,9 +24,16 @@ def log_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+            # Access lines are written in batches off the request path, in the same format.
+            "access": {"class": BATCHED_LINES, "formatter": "plain", "stream": "ext://sys.stderr"},
+        },
         "root": {"handlers": ["stderr"], "level": level.upper()},
-        "loggers": {"uvicorn.access": {"level": "WARNING"}},
+        "loggers": {
+            "uvicorn.access": {"level": "WARNING"},
+            "mockserver.access": {"handlers": ["access"], "propagate": False},
+        },
     }
 
 

@@ -225,6 +225,14 @@ def progress_frozen() -> None:
     original = replace(live.LiveActivity, "moment", moment)
 
 
+def stale_item_pages() -> None:
+    # The rendered-page cache forgets that a run in progress gains items: its first page is kept as first seen.
+    def page_key(self: handlers.Handlers, activity: Any, given: params.Params) -> Any:
+        return (activity.id, given.page, given.page_size)
+
+    replace(handlers.Handlers, "page_key", page_key)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -246,6 +254,7 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "jim_filters_ignored": ("jim: the list ignores its filters (status=… lists all)", jim_filters_ignored),
     "jim_detail_counters": ("jim: the detail carries the counters and childActivityCount", jim_detail_counters),
     "progress_frozen": ("a run in progress never moves: its progress stays where it started", progress_frozen),
+    "stale_item_pages": ("a run in progress keeps serving the item page first rendered for it", stale_item_pages),
 }
 
 

@@ -1,4 +1,4 @@
-"""Each framework internal mockserver/compat.py relies on, pinned: an upgrade that moves one fails here, naming it."""
+"""Each framework internal mockserver/compat/ relies on, pinned: an upgrade that moves one fails here, naming it."""
 
 from __future__ import annotations
 
@@ -35,8 +35,16 @@ def test_connexion_async_app_builds_its_apis_from_its_middleware_apps_api_cls() 
     assert response.status_code == 200, f"{internal}: {response.text}"
 
 
-def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it() -> None:
-    seen: list[str | None] = []
+def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str | None, dict[str, Any]]] = []
+    routings: list[str] = []
+    route = RoutingMiddleware.__call__
+
+    async def counted(self: RoutingMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        routings.append(scope["path"])
+        await route(self, scope, receive, send)
+
+    monkeypatch.setattr(RoutingMiddleware, "__call__", counted)
 
     class Record:
         def __init__(self, app: ASGIApp) -> None:
@@ -44,15 +52,22 @@ def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it() -> No
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http":
-                seen.append(compat.routed_operation_id(scope))
+                seen.append((compat.routed_operation_id(scope), dict(scope.get("path_params", {}))))
             await self.app(scope, receive, send)
 
     app = create_app(Settings(access_log=False))
     stack = app.middleware.middlewares
-    stack.insert(stack.index(RoutingMiddleware) + 1, Record)
+    stack.insert(stack.index(compat.RememberingRouting) + 1, Record)
     with app.test_client() as client:
-        client.get(ITEMS, headers=ADMIN)
-    assert seen == ["listExecutionItems"], "connexion.middleware.abstract.ROUTING_CONTEXT['operation_id'] moved"
+        for _ in range(3):
+            assert client.get(ITEMS, headers=ADMIN).status_code == 200
+    routed = ("listExecutionItems", {"id": SEED_ACTIVITY})
+    assert seen[0] == routed, "connexion.middleware.abstract.ROUTING_CONTEXT['operation_id'] moved"
+    assert routings == [ITEMS], "a path seen before was routed again: connexion.middleware.routing._scope moved?"
+    assert seen[1:] == [routed, routed], (
+        "connexion.middleware.routing._scope no longer holds the scope routing handed on: a path seen before"
+        " is not remembered, or is remembered wrong"
+    )
 
 
 def test_connexion_request_validation_runs_the_validator_compat_installs() -> None:

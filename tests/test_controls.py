@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from pydantic import ValidationError
@@ -21,7 +20,7 @@ from starlette.testclient import TestClient
 from mockserver.api.auth import IdentifyCaller
 from mockserver.app import create_app
 from mockserver.cli import build_settings, main
-from mockserver.compat import ParameterValidation
+from mockserver.compat import ParameterValidation, RememberingRouting
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
@@ -40,7 +39,7 @@ DEFAULT_STACK = [
     HeadWithoutBody,
     ServerErrorMiddleware,
     ExceptionMiddleware,
-    RoutingMiddleware,
+    RememberingRouting,  # Connexion's routing, each (method, path) matched once
     SecurityMiddleware,
     ParameterValidation,
     LifespanMiddleware,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -33,6 +34,30 @@ def list_filter(given: Params) -> ListFilter:
     return ListFilter(**{name: getattr(given, name) for name in FILTER_FIELDS if getattr(given, name) is not None})
 
 
+RENDERED_PAGES = 256
+"""Item pages kept rendered: at most about 7 MB of 100-item pages."""
+
+
+class RenderedPages:
+    """A bounded cache of rendered item pages, the least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def get(self, key: Hashable) -> bytes | None:
+        body = self.bodies.get(key)
+        if body is not None:
+            self.bodies.move_to_end(key)
+        return body
+
+    def put(self, key: Hashable, body: bytes) -> bytes:
+        self.bodies[key] = body
+        if len(self.bodies) > self.size:
+            self.bodies.popitem(last=False)
+        return body
+
+
 Readiness = Callable[[], Awaitable[str | None]]
 """None when a dependency the server needs answers, else what is wrong with it."""
 
@@ -56,13 +81,17 @@ class Handlers:
         self.media_type = media_type
         self.headers = dict(headers or {})
         self.readiness = readiness
+        self.pages = RenderedPages(RENDERED_PAGES)
 
     def json_response(self, body: bytes) -> Response:
         return Response(content=body, media_type=self.media_type, headers=self.headers)
 
-    def page_response(self, page: bytes, window: Window) -> Response:
+    def envelope(self, page: bytes, window: Window) -> bytes:
         """The paged envelope around the window's rows, already a JSON array."""
-        return self.json_response(orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()}))
+        return orjson.dumps({"items": orjson.Fragment(page), **window.envelope_fields()})
+
+    def page_response(self, page: bytes, window: Window) -> Response:
+        return self.json_response(self.envelope(page, window))
 
     def refuse(self, error: errors.JimError) -> errors.JimError:
         """An error the operation itself answers carries what its answers carry (JIM: the version header)."""
@@ -116,16 +145,25 @@ class Handlers:
         rows = [moment.activities[c].header_json for c in children[window.start : window.stop]]
         return self.page_response(json_array(rows), window)
 
+    def page_key(self, activity: Activity, given: Params) -> Hashable:
+        """What fixes a page of items: an activity's first n items never change (a run in progress
+        only adds to them), so the activity, how many items it has, and the window."""
+        return (activity.id, activity.item_count, given.page, given.page_size)
+
     async def list_execution_items(self, scope: Scope) -> Response:
         # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
         given = params(scope)
         activity = self.existing(given)
         if not activity.is_run_profile:
             raise self.refuse(errors.not_run_profile())
-        items = activity.items
-        window = self.window(given, activity.item_count)
-        page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
-        return self.page_response(page, window)
+        key = self.page_key(activity, given)
+        body = self.pages.get(key)
+        if body is None:
+            items = activity.items
+            window = self.window(given, activity.item_count)
+            page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
+            body = self.pages.put(key, self.envelope(page, window))
+        return self.json_response(body)
 
     async def get_health(self, scope: Scope) -> Response:
         return self.json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -16,6 +17,10 @@ from mockserver.startup import StartupError
 from mockserver.world import paging
 
 GUID = re.compile(binding.HYPHENATED)
+MEMO_ENTRIES = 1024
+"""Parsed requests kept per operation, least recently used out first."""
+MEMO_QUERY_BYTES = 512
+"""Longer queries are parsed every time, so the memo stays under a megabyte per operation."""
 
 HeaderCheck = Callable[[str], tuple[Any, str | None]]
 """Parses one header's raw value: (value, None) or (None, message). Only headers given a check are read."""
@@ -55,12 +60,27 @@ class OperationRules:
         # Parameters an ASP.NET action binds itself (the jim list's filters): every value, keyed by their own name.
         self.bound = [param for param in self.by_location.get("query", []) if param.get("x-binding") == binding.ASPNET]
         self.by_location["query"] = [p for p in self.by_location.get("query", []) if p not in self.bound]
+        # A request repeated (same query, path and checked headers) gets the Params already parsed
+        # for it: parsing is a pure function of those. Refusals are not kept (an exception is never
+        # cached), so every invalid request is parsed and reported afresh.
+        self.memo = functools.lru_cache(maxsize=MEMO_ENTRIES)(self.parse)
 
     def __call__(self, scope: Scope) -> None:
+        query_string: bytes = scope.get("query_string", b"")
+        path = tuple(scope.get("path_params", {}).items())
+        headers = tuple(all_values(scope, raw_name) for _, raw_name, _ in self.header_checks)
+        if len(query_string) > MEMO_QUERY_BYTES:
+            set_params(scope, self.parse(query_string, path, headers))
+        else:
+            set_params(scope, self.memo(query_string, path, headers))
+
+    def parse(
+        self, query_string: bytes, path_items: tuple[tuple[str, str], ...], header_values: tuple[str, ...]
+    ) -> Params:
+        """The parameters of one request from everything they depend on, or the catalogue's 400."""
         fold = self.fold_query_case
-        query_string = scope.get("query_string", b"")
         query = first_values(query_string, fold)
-        path = scope.get("path_params", {})
+        path = dict(path_items)
         wording = self.wording
         problems: dict[str, list[str]] = {}
         parsed: dict[str, Any] = {}
@@ -76,8 +96,7 @@ class OperationRules:
                 if problem:
                     problems.setdefault(wording.field(name), []).append(problem)
                 parsed[name] = value
-        for name, raw_name, check in self.header_checks:
-            raw = all_values(scope, raw_name)
+        for (name, _, check), raw in zip(self.header_checks, header_values, strict=True):
             value, problem = check(raw) if raw else (None, None)
             if problem:
                 problems.setdefault(wording.field(name), []).append(problem)
@@ -110,7 +129,7 @@ class OperationRules:
             if depth and len(problems) == 1:
                 raise errors.validation_error(problems, message=depth)
             raise errors.validation_error(problems)
-        set_params(scope, Params(**{FIELDS[name]: value for name, value in parsed.items() if value is not None}))
+        return Params(**{FIELDS[name]: value for name, value in parsed.items() if value is not None})
 
 
 def check_value(

@@ -8,14 +8,25 @@ so an activity's figures have a closed form (GeneratedActivity.tally).
 
 from __future__ import annotations
 
+import struct
+from binascii import hexlify
 from collections import Counter
 from collections.abc import Iterator
+from itertools import chain, repeat
 from typing import Any
 
 import orjson
 
 from mockserver.world.hashing import M64, digest, mix
-from mockserver.world.pools import ERRORPOOL_SIZE_SIZE, POOL_SIZE, ItemPools, Pool, change_type_for
+from mockserver.world.pools import (
+    AFTER_ID,
+    ERRORPOOL_SIZE_SIZE,
+    NULL_EXTERNAL_ID,
+    POOL_SIZE,
+    ItemPools,
+    Pool,
+    change_type_for,
+)
 from mockserver.world.tally import Tally
 from mockserver.world.vocabulary import ERROR_TYPES
 
@@ -23,8 +34,14 @@ MAX_COUNT = 2**32
 """Generated ids take their first 32 bits from the index, so at most 2**32 items keep them strictly ascending."""
 
 MISSING_EXTERNAL_ID = ERROR_TYPES.index("MissingExternalIdAttributeValue")
+ITEM_OPEN = b',{"id":"'
+ERROR_SLOT = [b""] * POOL_SIZE
+"""Stands in for the error slot's pool while a page's bodies are gathered, before the error pools fill it."""
 
-MISSING_EXTERNAL_ID = ERROR_TYPES.index("MissingExternalIdAttributeValue")
+
+def hex8(values: list[int]) -> list[bytes]:
+    """Each value (below 2**32) as 8 lower-case hex digits, with one C call for the lot."""
+    return hexlify(struct.pack(f">{len(values)}I", *values), b",", 4).split(b",")
 
 
 class GeneratedActivity:
@@ -48,6 +65,7 @@ class GeneratedActivity:
         key = digest(pools.seed, salt)
         self._key = key & M64
         self._ext_key = (key >> 64) & 0xFFFFFFFF
+        self._hash_key = self._key & ((1 << 62) - 1)
         self._step = (1 << 32) // count if count else 1
         # Per slot: its pool (None for the error slot) and where in the pool it starts.
         self._slots: list[tuple[Pool | None, int]] = []
@@ -56,6 +74,10 @@ class GeneratedActivity:
             pool = None if kind == "Error" and errors else pools.bodies(outcomes, "Update" if kind == "Error" else kind)
             self._slots.append((pool, self._offset(slot) % POOL_SIZE))
         self._error_offsets = [self._offset(100 + e) % ERRORPOOL_SIZE_SIZE for e in range(len(ERROR_TYPES))]
+        # The same, as columns; the error slot's bodies come from the error pools (`_bodies`).
+        self._error_slot = self._slots[99][0] is None
+        self._slot_bodies = [pool.bodies if pool is not None else ERROR_SLOT for pool, _ in self._slots]
+        self._slot_offsets = [offset for _, offset in self._slots]
 
     def _offset(self, n: int) -> int:
         return mix(self._key ^ ((n + 1) * 0x9E3779B97F4A7C15 & M64))
@@ -64,34 +86,77 @@ class GeneratedActivity:
         return self.page_json(index, index + 1)[1:-1]
 
     def page_json(self, start: int, stop: int) -> bytes:
-        """The JSON array of items start..stop-1, in id order: the hot path, so names are bound locally."""
-        pools, key, ext_key, step = self.pools, self._key, self._ext_key, self._step
-        id_tails, ext_tails, errors, error_offsets = pools.id_tails, pools.ext_tails, pools.errors, self._error_offsets
-        slots = self._slots
-        hash_low, hash_mid, hash_high = pools.hash_low, pools.hash_mid, pools.hash_high
-        key &= (1 << 62) - 1
-        items = []
-        for index in range(max(0, start), min(stop, self.count)):
-            h = hash_low[index & 4095] ^ hash_mid[(index >> 12) & 4095] ^ hash_high[(index >> 24) & 255] ^ key
+        """The JSON array of items start..stop-1, in id order.
+
+        The hot path of every generated page, so it works a column at a time: each column (heads,
+        id ends, bodies, ...) is one comprehension or one C call, and the items are one join of the
+        columns side by side. Equal, byte for byte, to formatting each item on its own (see
+        tests/test_generator_tally.py).
+        """
+        start, stop = max(0, start), min(stop, self.count)
+        if start >= stop:
+            return b"[]"
+        heads, id_ends, external_ends = self._hashed(start, stop)
+        external_heads = hex8([((i ^ self._ext_key) * 0x9E3779B1) & 0xFFFFFFFF for i in range(start, stop)])
+        bodies, missing = self._bodies(start, stop)
+        for at in missing:
+            # No external id: its head and end go, and the id's end says null.
+            id_ends[at] = id_ends[at][: -len(AFTER_ID)] + NULL_EXTERNAL_ID
+            external_heads[at] = external_ends[at] = b""
+        columns = zip(repeat(ITEM_OPEN), hex8(heads), id_ends, external_heads, external_ends, bodies)
+        # Every item opens with the comma that separates it from the one before; the first one's goes.
+        return b"[" + b"".join(chain.from_iterable(columns))[1:] + b"]"
+
+    def _hashed(self, start: int, stop: int) -> tuple[list[int], list[bytes], list[bytes]]:
+        """The id heads, id ends and external-id ends of items start..stop-1: what their hash decides."""
+        pools, step = self.pools, self._step
+        id_ends, external_ends = pools.id_ends, pools.external_ends
+        low_jitter, low_id, low_external = pools.low_jitter, pools.low_id, pools.low_external
+        heads: list[int] = []
+        ids: list[bytes] = []
+        externals: list[bytes] = []
+        index = start
+        while index < stop:
+            # A run of items sharing the hash's mid and high entries: at most 4,096.
+            end = min(stop, (index | 4095) + 1)
+            upper = pools.hash_mid[(index >> 12) & 4095] ^ pools.hash_high[(index >> 24) & 255] ^ self._hash_key
+            jitter, id_bits, external_bits = upper >> 40, upper & 4095, (upper >> 24) & 4095
+            low, high = index & 4095, (index & 4095) + end - index
             # The id's first 32 bits carry the index, so ids ascend strictly with it; the jitter
-            # keeps them irregular. The external id's first 32 bits are a bijection of the index.
-            head = index * step + (h >> 40) % step
-            pool, offset = slots[index % 100]
-            round_ = index // 100
-            if pool is None:
+            # keeps them irregular.
+            heads += [
+                i * step + (j ^ jitter) % step for i, j in zip(range(index, end), low_jitter[low:high], strict=True)
+            ]
+            ids += [id_ends[j ^ id_bits] for j in low_id[low:high]]
+            externals += [external_ends[j ^ external_bits] for j in low_external[low:high]]
+            index = end
+        return heads, ids, externals
+
+    def _bodies(self, start: int, stop: int) -> tuple[list[bytes], list[int]]:
+        """The bodies of items start..stop-1, and the positions among them of items with no external id.
+
+        Item `index` is slot `index % 100` of round `index // 100`; each slot walks its own pool."""
+        bodies: list[bytes] = []
+        missing: list[int] = []
+        pools_of, offsets = self._slot_bodies, self._slot_offsets
+        round_, slot = divmod(start, 100)
+        index = start
+        while index < stop:
+            end = min(stop, index - slot + 100)
+            last = slot + end - index
+            bodies += [
+                pool[(offset + round_) & 4095]
+                for pool, offset in zip(pools_of[slot:last], offsets[slot:last], strict=True)
+            ]
+            if self._error_slot and last == 100:
+                # The error slot takes the error types in turn, each walking its own pool.
                 error = round_ % len(ERROR_TYPES)
-                body = errors[error].bodies[(error_offsets[error] + round_ // len(ERROR_TYPES)) % ERRORPOOL_SIZE_SIZE]
+                offset = self._error_offsets[error] + round_ // len(ERROR_TYPES)
+                bodies[-1] = self.pools.errors[error].bodies[offset % ERRORPOOL_SIZE_SIZE]
                 if error == MISSING_EXTERNAL_ID:
-                    items.append(b'{"id":"%08x%b","externalIdValue":null,%b' % (head, id_tails[h & 4095], body))
-                    continue
-            else:
-                body = pool.bodies[(offset + round_) & 4095]
-            ext_head = ((index ^ ext_key) * 0x9E3779B1) & 0xFFFFFFFF
-            items.append(
-                b'{"id":"%08x%b","externalIdValue":"%08x%b",%b'
-                % (head, id_tails[h & 4095], ext_head, ext_tails[(h >> 24) & 4095], body)
-            )
-        return b"[" + b",".join(items) + b"]"
+                    missing.append(end - 1 - start)
+            index, round_, slot = end, round_ + 1, 0
+        return bodies, missing
 
     def tally(self, first: int | None = None) -> Tally:
         """The figures of all `count` items (or the `first` of them) in closed form: window sums over each slot's

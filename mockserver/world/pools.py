@@ -19,6 +19,13 @@ POOL_SIZE = 4096
 """Prepared bodies and GUID tails per pool; the head makes each id unique."""
 ERRORPOOL_SIZE_SIZE = 256
 
+# An item is `{"id":"<head><id end><external head><external end><body>`: the heads are formatted per
+# item, everything else is prepared here. The ends carry the JSON that follows a GUID's tail.
+AFTER_ID = b'","externalIdValue":"'
+AFTER_EXTERNAL_ID = b'",'
+NULL_EXTERNAL_ID = b'","externalIdValue":null,'
+"""What follows the id's tail in an item whose external id is missing (it has no external head or end)."""
+
 
 def change_type_for(index: int) -> str:
     """Change type by position: 6% adds, 90% updates, 3% deletes, 1% errors (counts are closed-form for any size)."""
@@ -140,6 +147,14 @@ class ItemPools:
         self.hash_low = [self.bits(30, n) >> 66 for n in range(4096)]
         self.hash_mid = [self.bits(31, n) >> 66 for n in range(4096)]
         self.hash_high = [self.bits(32, n) >> 66 for n in range(256)]
+        # XOR acts bit by bit, so the fields an item takes from its hash (jitter: bits 40-61, id tail:
+        # 0-11, external tail: 24-35) are the low entry's fields XOR the mid and high entries' ones,
+        # which are the same for 4,096 consecutive items: per item, small integers only.
+        self.low_jitter = [h >> 40 for h in self.hash_low]
+        self.low_id = [h & 4095 for h in self.hash_low]
+        self.low_external = [(h >> 24) & 4095 for h in self.hash_low]
+        self.id_ends = [tail + AFTER_ID for tail in self.id_tails]
+        self.external_ends = [tail + AFTER_EXTERNAL_ID for tail in self.ext_tails]
 
     def bits(self, stream: int, n: int) -> int:
         """128 well-mixed bits for entry n of a pool, from the seed alone."""

@@ -1,0 +1,137 @@
+"""uvicorn's internals: its httptools protocol with a read deadline and size limits, refusals in the envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from mockserver import errors
+from mockserver.settings import ConnectionLimits
+
+# --- uvicorn: a deadline and size limits on reading a request; refusals in the envelope ---------
+
+
+def protocol_factory(limits: ConnectionLimits) -> Callable[..., asyncio.Protocol]:
+    """For uvicorn's `http` option: picklable, so each worker process of `--workers N` builds the same protocol."""
+    return functools.partial(EnvelopeHttpToolsProtocol, limits=limits)
+
+
+class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with the deadlines and size limits it lacks, its refusals in the envelope.
+
+    uvicorn times a connection out only after a response, and httptools buffers a head of any size, so
+    a client sending nothing, half a head or a huge one, or not reading its answer, holds a connection and
+    its memory. Here a request must arrive within `read_timeout` (408 once begun), its target fit
+    `max_url_bytes` (414) and its head `max_header_bytes` (431), checked per chunk so at most one chunk
+    more is buffered; and an answer whose writing stalls is abandoned after `read_timeout`."""
+
+    # Internal: each method overrides HttpToolsProtocol's own, and reads its url, cycle, loop, transport.
+
+    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.deadline: asyncio.TimerHandle | None = None
+        self.stalled: asyncio.TimerHandle | None = None
+        self.reading_head, self.head_begun, self.refused = True, False, False
+        self.head_bytes = 0  # received while reading a head (from the chunk that began it, or the next)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self.arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return
+        if self.reading_head:
+            self.head_bytes += len(data)
+        super().data_received(data)
+        if self.reading_head and not self.refused and not self.transport.is_closing():
+            url = len(getattr(self, "url", b""))
+            error = self.oversized(url, max(self.head_bytes, url))
+            if error is not None:
+                self.refuse(error)
+
+    def on_message_begin(self) -> None:
+        if self.refused:
+            return
+        super().on_message_begin()
+        self.reading_head = self.head_begun = True
+        if self.deadline is None:
+            self.arm()
+
+    def on_headers_complete(self) -> None:
+        if self.refused:
+            return
+        self.reading_head, self.head_bytes = False, 0
+        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
+        error = self.oversized(len(self.url), head)
+        if error is not None:
+            self.refuse(error)  # before uvicorn starts the app on it
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.refused:
+            self.disarm()
+            self.reading_head = True  # what comes next on this connection begins the next head
+            super().on_message_complete()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.stalled = self.loop.call_later(self.limits.read_timeout, self.transport.abort)
+
+    def resume_writing(self) -> None:
+        if self.stalled is not None:
+            self.stalled.cancel()
+        super().resume_writing()
+
+    def send_400_response(self, msg: str) -> None:
+        # Internal: the only hook uvicorn has for requests that never reach the app.
+        if not self.refused:
+            self.refuse(errors.validation_error({"request": [f"Not a valid HTTP request: {msg}"]}))
+
+    def oversized(self, url_bytes: int, head_bytes: int) -> errors.JimError | None:
+        if url_bytes > self.limits.max_url_bytes:
+            return errors.uri_too_long(self.limits.max_url_bytes)
+        too_big = head_bytes > self.limits.max_header_bytes
+        return errors.headers_too_large(self.limits.max_header_bytes) if too_big else None
+
+    def arm(self) -> None:
+        self.disarm()
+        self.deadline = self.loop.call_later(self.limits.read_timeout, self.expired)
+
+    def disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def expired(self) -> None:
+        self.deadline = None
+        if self.reading_head and self.head_begun and not self.transport.is_closing():
+            self.refuse(errors.request_timeout(self.limits.read_timeout))
+        else:  # nothing sent at all, or a body still trickling in after its head: nothing to answer
+            self.refused = True
+            self.transport.close()
+
+    def refuse(self, error: errors.JimError) -> None:
+        """Answer `error` in the envelope and close; a request already in the app's hands loses the connection."""
+        self.refused = True  # the deadline, if still set, finds the transport closing: it is disarmed when lost
+        logging.getLogger("mockserver.connections").warning(
+            "%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message
+        )
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(errors.wire_bytes(error, self.server_state.default_headers))
+        self.transport.close()
