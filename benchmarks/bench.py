@@ -169,9 +169,11 @@ class Bench:
         """One measured wrk run against a server."""
         return self.wrk_run(server, targets, connections, self.options.duration_s, pinned)
 
-    def warm_up(self, server: servers.RunningServer, targets: Path, pinned: bool = True) -> None:
+    def warm_up(
+        self, server: servers.RunningServer, targets: Path, pinned: bool = True, duration_s: int = WARMUP_S
+    ) -> None:
         """An unrecorded short run, so first-request costs do not land in run 1."""
-        self.wrk_run(server, targets, self.options.connections, WARMUP_S, pinned)
+        self.wrk_run(server, targets, self.options.connections, duration_s, pinned)
 
     def wrk_run(
         self, server: servers.RunningServer, targets: Path, connections: int, duration_s: int, pinned: bool
@@ -302,9 +304,12 @@ def hot_and_depth(bench: Bench, bodies: Mapping[str, bytes]) -> list[report.Row]
         ceiling = stack.enter_context(servers.running(bench.ceiling(bodies_file, HOT_TARGET), bench.workdir))
         bench.problems += mismatches(ours, stored) + mismatches(ceiling, stored)
         bench.problems += mismatches(jim, {target: past_tense(body) for target, body in stored.items()})
-        measured = [(ours, ours_row), (jim, jim_row), (ceiling, ceiling_row), *start_peers(bench, stack, ours)]
-        for server, _ in measured:
+        others = start_peers(bench, stack, ours)
+        measured = [(ours, ours_row), (jim, jim_row), (ceiling, ceiling_row), *others]
+        for server in (ours, jim, ceiling):
             bench.warm_up(server, targets)
+        for server, _ in others:
+            bench.warm_up(server, targets, duration_s=peers.WARMUP_S)
         for run in range(options.runs):
             for server, row in measured:
                 row.runs.append(bench.load(server, targets, options.connections))

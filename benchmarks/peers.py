@@ -29,6 +29,8 @@ INSTALL_TIMEOUT_S = 900
 CHECK_FETCHES = 3
 """Requests per peer before it is measured: enough to tell a fixed body from one generated per request."""
 CHECK_TIMEOUT_S = 30.0
+WARMUP_S = 5
+"""Seconds of a peer's unrecorded first run: longer than ours, as a JVM and node compile hot paths while serving."""
 
 DEBIAN_PACKAGE = {"node": "nodejs", "npm": "npm", "java": "default-jre-headless"}
 """What provides each tool the peers need, for the message when one is missing."""
@@ -53,23 +55,21 @@ PEERS = (
         "@stoplight/prism-cli",
         "node",
         same_bytes=False,
-        setup="`prism mock openapi.yaml`, static examples; request logging off (-v silent)",
+        setup="static examples from openapi.yaml; request log off (-v silent)",
     ),
     Peer(
         "mockoon",
         "@mockoon/cli",
         "node",
         same_bytes=False,
-        setup="`mockoon-cli start --data openapi.yaml` (its OpenAPI import); "
-        "it logs every request to stdout (here its log file) and has no option to stop that",
+        setup="its import of openapi.yaml; it logs every request and has no option to stop that",
     ),
     Peer(
         "wiremock",
         "wiremock",
         "java",
         same_bytes=True,
-        setup="`java -jar` the standalone jar, one stub mapping for the URL; "
-        "request logging and the request journal off",
+        setup="one stub mapping; request log and request journal off",
     ),
 )
 
@@ -94,9 +94,12 @@ class Lineup:
     skipped: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        """`prism 5.16.0 on node v20.20.2, ...`: what was measured, for the report."""
-        return ", ".join(
-            f"{peer.name} {self.versions[peer.package]} on {self.runtimes[peer.runtime]}" for peer in self.ready
+        """`prism 5.16.0, mockoon 9.9.0 on node v20.20.2; ...`: what was measured, for the report."""
+        runtimes = dict.fromkeys(peer.runtime for peer in self.ready)
+        return "; ".join(
+            ", ".join(f"{p.name} {self.versions[p.package]}" for p in self.ready if p.runtime == runtime)
+            + f" on {self.runtimes[runtime]}"
+            for runtime in runtimes
         )
 
 
@@ -170,13 +173,16 @@ def line_up(progress: Callable[[str], None], which: Callable[[str], str | None] 
 
 
 def runtime_version(runtime: str) -> str:
-    """`node v20.1.0` or `openjdk 17.0.15`: what the peers ran on, for the report."""
+    """`node v20.20.2` or `openjdk 17.0.15`: what the peers ran on, for the report."""
     flag = "--version" if runtime == "node" else "-version"
-    completed = subprocess.run([runtime, flag], capture_output=True, text=True, check=False, timeout=60)
-    first = (completed.stdout or completed.stderr).strip().splitlines()
-    if not first:
+    try:
+        completed = subprocess.run([runtime, flag], capture_output=True, text=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
         return f"{runtime} (version unknown)"
-    return first[0] if runtime != "node" else f"node {first[0]}"
+    words = (completed.stdout or completed.stderr).replace('"', "").split()
+    if runtime == "java" and len(words) > 2:
+        return f"{words[0]} {words[2]}"  # from `openjdk version "17.0.15" 2025-04-15`
+    return f"{runtime} {words[0] if words else '(version unknown)'}"
 
 
 def reference(server: servers.RunningServer, target: str, headers: Mapping[str, str]) -> Reference:
@@ -218,7 +224,11 @@ def spec(peer: Peer, reference: Reference, workdir: Path, cpus: str | None) -> s
         root = workdir / "wiremock"
         (root / "mappings").mkdir(parents=True, exist_ok=True)
         (root / "mappings" / "hot.json").write_text(json.dumps(stub_mapping(reference)), encoding="utf-8")
-        jar = next((NODE_MODULES / "wiremock" / "build").glob("wiremock-standalone-*.jar"))
+        jar = next((NODE_MODULES / "wiremock" / "build").glob("wiremock-standalone-*.jar"), None)
+        if jar is None:
+            raise servers.ServerError(
+                f"no wiremock-standalone jar under {NODE_MODULES}: delete that folder to reinstall"
+            )
         argv = ["java", "-jar", str(jar), "--bind-address", address, "--port", "{port}", "--root-dir", str(root)]
         argv += ["--disable-request-logging", "--no-request-journal", "--disable-banner"]
     return servers.ServerSpec(peer.name, argv, reference.target, dict(reference.headers), cpus)
@@ -244,7 +254,7 @@ def check(server: servers.RunningServer, peer: Peer, reference: Reference) -> tu
         keyless = client.get(reference.target).status_code
     wrong = [answer.status_code for answer in answers if answer.status_code != 200]
     if wrong:
-        return [f"{peer.name} answered {wrong[0]} to the hot request with the key header: not measured"], ""
+        return [f"{peer.name}: not measured: it answered {wrong[0]} to the hot request with the key header"], ""
     problems = []
     content_type = answers[0].headers.get("content-type", "")
     if peer.same_bytes and (content_type != reference.content_type or answers[0].content != reference.body):
@@ -296,8 +306,13 @@ def legend(lineup: Lineup | None, rows: Sequence[report.Row]) -> list[str]:
     """The report's lines on the peers: what ran, the headline ratio, and what could not run; none without --peers."""
     if lineup is None:
         return []
+    if not lineup.ready:
+        return ["peers: none could run here:", *lineup.skipped]
     top, relative = fastest(lineup, rows)
-    lines = [f"peers: {lineup.describe() or 'none could run'}; each pinned like ours and measured in turn with it."]
+    lines = [
+        f"peers: {lineup.describe()};",
+        f"       each on the server CPU like ours, in turn with it, after a {WARMUP_S} s warm-up.",
+    ]
     if top is not None and relative is not None:
         lines.append(f"ours hot / fastest peer = {relative:.2f} ({top.server}, {top.rps:,.0f} req/s)")
     return lines + lineup.skipped
