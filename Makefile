@@ -48,7 +48,7 @@ teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately bro
 drift: $(VENV)/.runtime  ## Print where the jim profile differs from the documented one (ARGS="--base-url URL --api-key KEY" for a live JIM)
 	$(BIN)/mockserver drift $(ARGS)
 
-bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (ARGS="--quick" for a smoke run)
+bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (ARGS="--quick" for a smoke run, "--peers" to add Prism, Mockoon, WireMock)
 	$(BIN)/python benchmarks/bench.py $(ARGS)
 
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
@@ -62,4 +62,4 @@ lint: $(VENV)/.test node_modules/.installed  ## ruff, mypy (strict on mockserver
 	node_modules/.bin/spectral lint openapi.yaml admin-openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 
 clean:  ## Remove the environment and caches
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports
+	rm -rf $(VENV) node_modules benchmarks/peers/node_modules .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports

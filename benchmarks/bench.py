@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench.py            # 3 runs of 5 s per scenario, about four minutes
     .venv/bin/python benchmarks/bench.py --quick    # 1 run of 2 s, a smoke test
+    .venv/bin/python benchmarks/bench.py --peers    # Prism, Mockoon CLI and WireMock in the hot scenario too
 
 See benchmarks/README.md for what is measured and how to read it.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -28,6 +30,7 @@ from typing import Any
 try:
     import httpx
     import loadgen
+    import peers
     import report
     import servers
 except ModuleNotFoundError as missing:
@@ -79,12 +82,16 @@ class Options:
     pages: int
     json_path: Path
     quick: bool
+    peers: bool = False
+    hot_only: bool = False
 
     def describe(self) -> str:
         """One line for the report header."""
+        scope = "the hot scenario only" if self.hot_only else f"cold walk over {self.pages:,} distinct pages"
         return (
             f"wrk -t1 -c{self.connections}, {self.duration_s:g} s x {self.runs} run(s) per scenario, median reported; "
-            f"cold walk over {self.pages:,} distinct pages"
+            + scope
+            + ("; peers in the hot scenario" if self.peers else "")
         )
 
 
@@ -115,6 +122,14 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     )
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 run of 2 s each, fewer walk pages")
     parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also measure Prism, Mockoon CLI and WireMock in the hot scenario (installed by npm on first use)",
+    )
+    parser.add_argument(
+        "--hot-only", action="store_true", help="only the hot scenario: no depth, cold walk, workers or cold starts"
+    )
+    parser.add_argument(
         "--json", type=Path, default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})"
     )
     args = parser.parse_args(argv)
@@ -130,6 +145,8 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         pages=pages,
         json_path=args.json,
         quick=args.quick,
+        peers=args.peers,
+        hot_only=args.hot_only,
     )
 
 
@@ -142,6 +159,8 @@ class Bench:
     pinning: servers.Pinning
     workdir: Path
     mockserver: Path
+    lineup: peers.Lineup | None = None
+    """The peers to measure in the hot scenario; None without --peers."""
     problems: list[str] = field(default_factory=list)
 
     def load(
@@ -150,9 +169,11 @@ class Bench:
         """One measured wrk run against a server."""
         return self.wrk_run(server, targets, connections, self.options.duration_s, pinned)
 
-    def warm_up(self, server: servers.RunningServer, targets: Path, pinned: bool = True) -> None:
+    def warm_up(
+        self, server: servers.RunningServer, targets: Path, pinned: bool = True, duration_s: int = WARMUP_S
+    ) -> None:
         """An unrecorded short run, so first-request costs do not land in run 1."""
-        self.wrk_run(server, targets, self.options.connections, WARMUP_S, pinned)
+        self.wrk_run(server, targets, self.options.connections, duration_s, pinned)
 
     def wrk_run(
         self, server: servers.RunningServer, targets: Path, connections: int, duration_s: int, pinned: bool
@@ -266,7 +287,7 @@ def sample(bodies: Mapping[str, bytes], targets: Sequence[str], size: int = 5) -
 
 
 def hot_and_depth(bench: Bench, bodies: Mapping[str, bytes]) -> list[report.Row]:
-    """The same URL over and over, ours and ceiling alternating run by run; then depth on the same warm ours."""
+    """The same URL over and over, every server (peers too) taking its turn run by run; then depth on the same ours."""
     options = bench.options
     targets = loadgen.write_targets(bench.workdir / "hot.txt", [HOT_TARGET])
     stored = {HOT_TARGET: bodies[HOT_TARGET]}
@@ -275,33 +296,53 @@ def hot_and_depth(bench: Bench, bodies: Mapping[str, bytes]) -> list[report.Row]
     # The jim profile adds its security headers and the web-UI routing check: this row shows their cost.
     jim_row = report.Row("hot", "ours, jim", options.connections)
     ceiling_row = report.Row("hot", "ceiling", options.connections)
-    with (
-        servers.running(bench.ours(), bench.workdir) as ours,
-        servers.running(bench.ours(name="ours-jim", extra=("--profile", "jim")), bench.workdir) as jim,
-        servers.running(bench.ceiling(bodies_file, HOT_TARGET), bench.workdir) as ceiling,
-    ):
+    with contextlib.ExitStack() as stack:
+        ours = stack.enter_context(servers.running(bench.ours(), bench.workdir))
+        jim = stack.enter_context(
+            servers.running(bench.ours(name="ours-jim", extra=("--profile", "jim")), bench.workdir)
+        )
+        ceiling = stack.enter_context(servers.running(bench.ceiling(bodies_file, HOT_TARGET), bench.workdir))
         bench.problems += mismatches(ours, stored) + mismatches(ceiling, stored)
         bench.problems += mismatches(jim, {target: past_tense(body) for target, body in stored.items()})
+        others = start_peers(bench, stack, ours)
+        measured = [(ours, ours_row), (jim, jim_row), (ceiling, ceiling_row), *others]
         for server in (ours, jim, ceiling):
             bench.warm_up(server, targets)
+        for server, _ in others:
+            bench.warm_up(server, targets, duration_s=peers.WARMUP_S)
         for run in range(options.runs):
-            for server, row in ((ours, ours_row), (jim, jim_row), (ceiling, ceiling_row)):
+            for server, row in measured:
                 row.runs.append(bench.load(server, targets, options.connections))
             progress(
-                f"hot  run {run + 1}/{options.runs}: ours {ours_row.runs[-1].rps:,.0f} req/s, "
-                f"jim profile {jim_row.runs[-1].rps:,.0f} req/s, ceiling {ceiling_row.runs[-1].rps:,.0f} req/s"
+                f"hot  run {run + 1}/{options.runs}, req/s: "
+                + ", ".join(f"{row.server} {row.runs[-1].rps:,.0f}" for _, row in measured)
             )
-        ours_row.rss_mb, ceiling_row.rss_mb = ours.peak_rss_mb(), ceiling.peak_rss_mb()
-        jim_row.rss_mb = jim.peak_rss_mb()
-        depth_rows = depth(bench, ours)
-    for server in (ours, jim, ceiling):
+        for server, row in measured:
+            row.rss_mb = server.peak_rss_mb()
+        depth_rows = [] if options.hot_only else depth(bench, ours)
+    for server, row in measured:
         bench.note_log(server)
-    ours_row.ratio = ratio(ours_row.rps, ceiling_row.rps)
-    jim_row.ratio = ratio(jim_row.rps, ceiling_row.rps)
+        if row is not ceiling_row:
+            row.ratio = ratio(row.rps, ceiling_row.rps)
     relative = ratio(jim_row.rps, ours_row.rps)
     if relative is not None:
         jim_row.notes.append(f"{relative:.2f} of the documented profile's throughput")
-    return [ours_row, jim_row, ceiling_row, *depth_rows]
+    return [row for _, row in measured] + depth_rows
+
+
+def start_peers(
+    bench: Bench, stack: contextlib.ExitStack, ours: servers.RunningServer
+) -> list[tuple[servers.RunningServer, report.Row]]:
+    """With --peers: each peer that starts and answers the hot request, on the server CPU, stopped with `stack`."""
+    if bench.lineup is None or not bench.lineup.ready:
+        return []
+    reference = peers.reference(ours, HOT_TARGET, ADMIN_HEADERS)
+    running, problems = peers.start(stack, bench.lineup, reference, bench.workdir, bench.pinning.server_cpus)
+    bench.problems += problems
+    return [
+        (server, report.Row("hot", server.spec.name, bench.options.connections, notes=[note]))
+        for server, note in running
+    ]
 
 
 def past_tense(body: bytes) -> bytes:
@@ -474,6 +515,10 @@ class Results:
 
 def run_scenarios(bench: Bench) -> Results:
     """All scenarios in order; each stops its own servers before the next starts."""
+    if bench.options.hot_only:
+        rows = hot_and_depth(bench, reference_bodies(bench, [HOT_TARGET]))
+        bench.note_errors(rows)
+        return Results(rows, [], "workers: not measured (--hot-only)")
     walk = [items_target(LARGE_ACTIVITY, page) for page in walk_pages(bench.options.pages)]
     bodies = reference_bodies(bench, [HOT_TARGET, *walk])
     rows = hot_and_depth(bench, bodies)
@@ -493,15 +538,19 @@ def run_scenarios(bench: Bench) -> Results:
 def legend(bench: Bench, results: Results) -> list[str]:
     """How to read the table, plus whatever this run noticed."""
     lines = [
-        "ratio: hot and cold walk = ours req/s / ceiling req/s (1.00 = no cost beyond bare Starlette);",
+        "ratio: hot and cold walk = server req/s / ceiling req/s (1.00 = no cost beyond bare Starlette);",
         "       depth = p50 page 10,001 / p50 page 1; workers = 2-worker req/s / 1-worker req/s.",
         "spread: (max - min) / median of req/s across runs.  4xx/5xx: responses >= 400 (wrk's count; every target",
         "       answered 200 beforehand).  sock err: connect/read/write errors and timeouts (> 10 s).",
         "RSS MB: peak resident set (VmHWM) at the end of the scenario, summed over the server's processes.",
-        f"cold walk: {bench.options.pages:,} distinct pages of {LARGE_ACTIVITY} in a fixed shuffled",
-        f"       order (seed {WALK_SEED}); a fresh ours per run, so it has served none of them before.",
-        f"depth: -c{DEPTH_CONNECTIONS} on the warm hot-scenario server, the same page again and again.",
     ]
+    if not bench.options.hot_only:
+        lines += [
+            f"cold walk: {bench.options.pages:,} distinct pages of {LARGE_ACTIVITY} in a fixed shuffled",
+            f"       order (seed {WALK_SEED}); a fresh ours per run, so it has served none of them before.",
+            f"depth: -c{DEPTH_CONNECTIONS} on the warm hot-scenario server, the same page again and again.",
+        ]
+    lines += peers.legend(bench.lineup, results.rows)
     if results.workers_note:
         lines.append(results.workers_note)
     else:
@@ -526,11 +575,14 @@ def payload(bench: Bench, info: report.Machine, results: Results) -> dict[str, A
             "walk_pages": bench.options.pages,
             "walk_seed": WALK_SEED,
             "quick": bench.options.quick,
+            "peers": bench.options.peers,
+            "hot_only": bench.options.hot_only,
             "pinned": bench.pinning.used,
         },
         "rows": [row.as_json() for row in results.rows],
         "cold_start": [start.as_json() for start in results.starts],
         "workers": results.workers_note or "measured",
+        "peers": peers.summary(bench.lineup, results.rows),
         "problems": bench.problems,
     }
 
@@ -563,6 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         info = report.machine(command, loadgen.wrk_version(wrk), pinning.description)
         with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as scratch:
             bench = Bench(options, wrk, pinning, Path(scratch), mockserver_executable())
+            if options.peers:
+                bench.lineup = peers.line_up(progress)
             results = run_scenarios(bench)
     except KeyboardInterrupt:
         progress("interrupted: every server started has been stopped")
@@ -576,8 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *report.render_table(results.rows),
         "",
-        *report.render_starts(results.starts),
-        "",
+        *([*report.render_starts(results.starts), ""] if results.starts else []),
         *legend(bench, results),
     ]
     print("\n".join(lines))
