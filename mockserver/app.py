@@ -18,10 +18,12 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from mockserver import errors, http
+from mockserver.api import repeats as repeated
 from mockserver.api.auth import IdentifyCaller, require_administrator
 from mockserver.api.docs import Docs
-from mockserver.api.handlers import Handlers
+from mockserver.api.handlers import OPERATIONS, Handlers
 from mockserver.api.params import HeaderCheck, OperationRules
+from mockserver.api.repeats import RepeatedRequests, open_operations
 from mockserver.api.webui import WebUiFallback
 from mockserver.compat import ParameterValidation, RememberingRouting, SandboxApp, api_key_security
 from mockserver.controls import shared_state
@@ -98,6 +100,15 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
+    # Requests seen before skip routing and parsing, unless a control inside the stack must see each one.
+    repeats = None
+    if limiter is None and not (settings.prefer or chaos or settings.validate_responses):
+        repeats = partial(
+            RepeatedRequests,
+            handlers={operation: handlers.resolve(operation) for operation in OPERATIONS},
+            open_operations=open_operations(spec),
+            header_names=[name.lower().encode("latin-1") for name in header_checks],
+        )
 
     # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
     # redirect) and with our outer layers; errors anywhere render as the JIM envelope.
@@ -113,6 +124,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         *([cors] if settings.cors_origins else []),
         CanonicalPath,
         HeadWithoutBody,
+        *([repeats] if repeats else []),
         partial(ServerErrorMiddleware, handler=error_response),
         ExceptionMiddleware,
         RememberingRouting,
@@ -139,7 +151,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         middlewares=middlewares,
         security_map={"apiKey": api_key_security(require_administrator)},
         validate_responses=settings.validate_responses,
-        resolver=Resolver(function_resolver=handlers.resolve),
+        resolver=Resolver(function_resolver=repeated.resolver(handlers.resolve)),
         lifespan=lifespan if shared is not None else None,
     )
     app.add_api(spec)

@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 import mockserver.app
 from mockserver import errors
-from mockserver.api import handlers, params
+from mockserver.api import handlers, params, repeats
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.settings import Settings
@@ -233,6 +233,11 @@ def stale_item_pages() -> None:
     replace(handlers.Handlers, "page_key", page_key)
 
 
+def repeats_skip_authentication() -> None:
+    # A request seen before is answered without checking who sends it this time.
+    replace(repeats, "require_administrator", lambda scope: None)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -255,6 +260,10 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "jim_detail_counters": ("jim: the detail carries the counters and childActivityCount", jim_detail_counters),
     "progress_frozen": ("a run in progress never moves: its progress stays where it started", progress_frozen),
     "stale_item_pages": ("a run in progress keeps serving the item page first rendered for it", stale_item_pages),
+    "repeats_skip_authentication": (
+        "a request seen before is answered whatever key it comes with",
+        repeats_skip_authentication,
+    ),
 }
 
 

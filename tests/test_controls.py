@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 from mockserver.api.auth import IdentifyCaller
+from mockserver.api.repeats import RepeatedRequests
 from mockserver.app import create_app
 from mockserver.cli import build_settings, main
 from mockserver.compat import ParameterValidation, RememberingRouting
@@ -37,6 +38,7 @@ DEFAULT_STACK = [
     AccessLog,
     CanonicalPath,
     HeadWithoutBody,
+    RepeatedRequests,  # a request seen before straight to its handler, authenticated again
     ServerErrorMiddleware,
     ExceptionMiddleware,
     RememberingRouting,  # Connexion's routing, each (method, path) matched once
