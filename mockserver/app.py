@@ -25,7 +25,13 @@ from mockserver.api.handlers import OPERATIONS, Handlers
 from mockserver.api.params import HeaderCheck, OperationRules
 from mockserver.api.repeats import RepeatedRequests, open_operations
 from mockserver.api.webui import WebUiFallback
-from mockserver.compat import ParameterValidation, RememberingRouting, SandboxApp, api_key_security
+from mockserver.compat import (
+    ParameterValidation,
+    RememberingRouting,
+    SandboxApp,
+    ScopeValidator,
+    api_key_security,
+)
 from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
@@ -100,14 +106,15 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
-    # Requests seen before skip routing and parsing, unless a control inside the stack must see each one.
+    # Paths seen before skip routing, unless a control inside the stack must see each request.
+    validators: dict[str, ScopeValidator] = {}
     repeats = None
     if limiter is None and not (settings.prefer or chaos or settings.validate_responses):
         repeats = partial(
             RepeatedRequests,
             handlers={operation: handlers.resolve(operation) for operation in OPERATIONS},
+            validators=validators,
             open_operations=open_operations(spec),
-            header_names=[name.lower().encode("latin-1") for name in header_checks],
         )
 
     # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
@@ -133,7 +140,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         # JIM routes ids as {id:guid}: in the jim profile anything else falls through to its web UI.
         *([WebUiFallback] if profile.non_guid_id_to_web_ui else []),
         SecurityMiddleware,
-        partial(ParameterValidation, make_validator=rules),
+        partial(ParameterValidation, make_validator=rules, validators=validators),
         # Forced and drawn faults come after authentication and validation, as a failing database would.
         *([partial(FaultMiddleware, chaos=chaos)] if settings.prefer or chaos else []),
         *([ResponseValidationMiddleware] if settings.validate_responses else []),

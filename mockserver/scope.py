@@ -195,8 +195,8 @@ class Notes:
 
     shared_state_failed: bool = False
     """Redis failed this request: the journal neither waits for it again nor logs it twice."""
-    answered: tuple[str, Params] | None = None
-    """The operation whose handler answered, and the parameters it was given (for api/repeats.py)."""
+    answered: tuple[str, dict[str, Any]] | None = None
+    """The operation whose handler answered, and the path parameters it was routed with (for api/repeats.py)."""
 
 
 def notes(scope: Scope) -> Notes:

@@ -238,6 +238,18 @@ def repeats_skip_authentication() -> None:
     replace(repeats, "require_administrator", lambda scope: None)
 
 
+def repeats_skip_validation() -> None:
+    # A path seen before is answered without validating the new query: the handler sees the defaults.
+    class Unchecked(dict[str, Any]):
+        def __getitem__(self, operation_id: str) -> Callable[[Any], None]:
+            return lambda scope: None
+
+    def __init__(self: repeats.RepeatedRequests, app: Any, **kwargs: Any) -> None:
+        original(self, app, **{**kwargs, "validators": Unchecked()})
+
+    original = replace(repeats.RepeatedRequests, "__init__", __init__)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -264,6 +276,7 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
         "a request seen before is answered whatever key it comes with",
         repeats_skip_authentication,
     ),
+    "repeats_skip_validation": ("a path seen before takes any query without validating it", repeats_skip_validation),
 }
 
 

@@ -55,7 +55,8 @@ def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it(monkeyp
                 seen.append((compat.routed_operation_id(scope), dict(scope.get("path_params", {}))))
             await self.app(scope, receive, send)
 
-    app = create_app(Settings(access_log=False))
+    # Prefer honoured: no RepeatedRequests layer, so every request reaches routing.
+    app = create_app(Settings(access_log=False, prefer=True))
     stack = app.middleware.middlewares
     stack.insert(stack.index(compat.RememberingRouting) + 1, Record)
     with app.test_client() as client:

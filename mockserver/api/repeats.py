@@ -1,4 +1,4 @@
-"""Requests seen before go straight to their handler: routing and parsing are redone only for new ones."""
+"""A path answered before goes straight to its operation: authenticated, validated and answered, without re-routing."""
 
 from __future__ import annotations
 
@@ -8,76 +8,65 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.api.auth import require_administrator
-from mockserver.compat import Handler
-from mockserver.scope import Params, notes, params, set_params
+from mockserver.compat import Handler, ScopeValidator
+from mockserver.scope import notes
 
 REMEMBERED = 4096
-"""Requests kept, the oldest out first; only those whose query and checked headers are short."""
-MAX_KEY_BYTES = 512
-
-Key = tuple[str, bytes, tuple[str, ...]]
+"""Paths kept, the oldest out first."""
 
 
 class RepeatedRequests:
-    """A GET answered before by an operation's handler is answered by it again, without Connexion's stack.
+    """A GET to a path an operation's handler has answered before is answered by that operation directly.
 
-    What a repeat would redo is skipped: matching the route, parsing and validating its parameters
-    (pure functions of the path, the query and the headers the rules read). What may differ between
-    repeats is done every time: the caller's authentication (and role), then the handler over the
-    world as it stands. A request that fails either goes the whole way, so every refusal is made and
-    rendered where it always is. Wired only when no control sits inside the stack (rate limit,
-    faults, response validation), since those must see every request.
+    A path always routes to the same operation with the same path parameters, so what routing and
+    Connexion's layers around it did the first time is not redone. Everything that may differ from
+    one request to the next is done every time, in the order the stack does it: the caller's
+    authentication and role, the operation's parameter validation (query and headers), then the
+    handler over the world as it stands. A request that any of them refuses goes the whole way
+    instead, so every refusal is made and rendered where it always is. Wired only when no control
+    sits inside the stack (rate limit, faults, response validation): those must see every request.
     """
 
     def __init__(
         self,
         app: ASGIApp,
         handlers: Mapping[str, Handler],
+        validators: Mapping[str, ScopeValidator],
         open_operations: Iterable[str],
-        header_names: Iterable[bytes] = (),
     ) -> None:
-        """`handlers`: by operationId; `open_operations`: those the spec asks no key for; `header_names`:
-        the request headers parameter rules read (their values are part of what makes a repeat)."""
+        """`handlers` and `validators` by operationId (validators filled in as Connexion builds its stack);
+        `open_operations`: those the spec asks no key for."""
         self.app = app
         self.handlers = handlers
+        self.validators = validators
         self.open = frozenset(open_operations)
-        self.header_names = tuple(header_names)
-        self.known: dict[Key, tuple[str, Params]] = {}
-
-    def key(self, scope: Scope) -> Key | None:
-        headers = tuple(
-            ", ".join(value.decode("latin-1") for name, value in scope["headers"] if name == wanted)
-            for wanted in self.header_names
-        )
-        query: bytes = scope.get("query_string", b"")
-        if len(query) + sum(map(len, headers)) > MAX_KEY_BYTES:
-            return None
-        return (scope["path"], query, headers)
+        self.known: dict[str, tuple[str, dict[str, Any]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        key = self.key(scope)
-        known = self.known.get(key) if key is not None else None
+        path: str = scope["path"]
+        known = self.known.get(path)
         if known is not None:
-            operation_id, given = known
+            operation_id, path_params = known
+            routed = {**scope, "path_params": dict(path_params)}
             try:
                 if operation_id not in self.open:
-                    require_administrator(scope)
-                set_params(scope, given)
-                response = await self.handlers[operation_id](scope)
+                    require_administrator(routed)
+                self.validators[operation_id](routed)
+                response = await self.handlers[operation_id](routed)
             except Exception:
                 pass
             else:
-                await response(scope, receive, send)
+                await response(routed, receive, send)
                 return
         await self.app(scope, receive, send)
         answered = notes(scope).answered
-        if key is not None and answered is not None:
+        if answered is not None and path not in self.known:
             if len(self.known) >= REMEMBERED:
                 del self.known[next(iter(self.known))]
-            self.known[key] = answered
+            self.known[path] = answered
 
 
 def open_operations(spec: Mapping[str, Any]) -> set[str]:
@@ -91,11 +80,11 @@ def open_operations(spec: Mapping[str, Any]) -> set[str]:
 
 
 def noting(operation_id: str, handler: Handler) -> Handler:
-    """`handler`, leaving the operation and its parameters on the request's notes once it has answered."""
+    """`handler`, leaving its operation and the path parameters it was routed with on the request's notes."""
 
     async def answer(scope: Scope) -> Any:
         response = await handler(scope)
-        notes(scope).answered = (operation_id, params(scope))
+        notes(scope).answered = (operation_id, dict(scope.get("path_params", {})))
         return response
 
     return answer

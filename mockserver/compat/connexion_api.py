@@ -129,15 +129,19 @@ class _ValidatingOperation:
 
 
 class _ValidationApi(RequestValidationAPI):  # type: ignore[misc]
-    def __init__(self, *args: Any, make_validator: ValidatorFactory, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, make_validator: ValidatorFactory, validators: dict[str, ScopeValidator], **kwargs: Any
+    ) -> None:
         self.make_validator = make_validator  # set before the base class builds the operations
+        self.validators = validators
         super().__init__(*args, **kwargs)
 
     def make_operation(self, operation: AbstractOperation) -> _ValidatingOperation | RequestValidationOperation:
         if operation.request_body:
             # Operations with a body keep Connexion's full validation (this API has none today).
             return super().make_operation(operation)
-        return _ValidatingOperation(self.next_app, self.make_validator(operation.parameters))
+        validate = self.validators[operation.operation_id] = self.make_validator(operation.parameters)
+        return _ValidatingOperation(self.next_app, validate)
 
 
 class ParameterValidation(RequestValidationMiddleware):  # type: ignore[misc]
@@ -147,12 +151,16 @@ class ParameterValidation(RequestValidationMiddleware):  # type: ignore[misc]
 
     api_cls = _ValidationApi
 
-    def __init__(self, app: ASGIApp, make_validator: ValidatorFactory) -> None:
+    def __init__(
+        self, app: ASGIApp, make_validator: ValidatorFactory, validators: dict[str, ScopeValidator] | None = None
+    ) -> None:
+        """`validators`: filled with each operation's validator by operationId, for whoever needs them too."""
         super().__init__(app)
         self.make_validator = make_validator
+        self.validators = {} if validators is None else validators
 
     def add_api(self, specification: Any, **kwargs: Any) -> Any:
-        return super().add_api(specification, make_validator=self.make_validator, **kwargs)
+        return super().add_api(specification, make_validator=self.make_validator, validators=self.validators, **kwargs)
 
 
 # --- API-key security --------------------------------------------------------------

@@ -12,7 +12,6 @@ import struct
 from binascii import hexlify
 from collections import Counter
 from collections.abc import Iterator
-from itertools import chain, repeat
 from typing import Any
 
 import orjson
@@ -35,6 +34,8 @@ MAX_COUNT = 2**32
 
 MISSING_EXTERNAL_ID = ERROR_TYPES.index("MissingExternalIdAttributeValue")
 ITEM_OPEN = b',{"id":"'
+"""Every item but the first opens with the comma that separates it from the one before."""
+FIRST_ITEM_OPEN = b'[{"id":"'
 ERROR_SLOT = [b""] * POOL_SIZE
 """Stands in for the error slot's pool while a page's bodies are gathered, before the error pools fill it."""
 
@@ -89,8 +90,8 @@ class GeneratedActivity:
         """The JSON array of items start..stop-1, in id order.
 
         The hot path of every generated page, so it works a column at a time: each column (heads,
-        id ends, bodies, ...) is one comprehension or one C call, and the items are one join of the
-        columns side by side. Equal, byte for byte, to formatting each item on its own (see
+        id ends, bodies, ...) is one comprehension or one C call, and the page is one join of the
+        columns laid side by side. Equal, byte for byte, to formatting each item on its own (see
         tests/test_generator_tally.py).
         """
         start, stop = max(0, start), min(stop, self.count)
@@ -103,9 +104,17 @@ class GeneratedActivity:
             # No external id: its head and end go, and the id's end says null.
             id_ends[at] = id_ends[at][: -len(AFTER_ID)] + NULL_EXTERNAL_ID
             external_heads[at] = external_ends[at] = b""
-        columns = zip(repeat(ITEM_OPEN), hex8(heads), id_ends, external_heads, external_ends, bodies)
-        # Every item opens with the comma that separates it from the one before; the first one's goes.
-        return b"[" + b"".join(chain.from_iterable(columns))[1:] + b"]"
+        # Six parts an item, laid side by side by slice assignment (no per-item Python), joined once.
+        parts = [ITEM_OPEN] * (6 * len(bodies) + 1)
+        parts[0], parts[-1] = FIRST_ITEM_OPEN, b"]"
+        parts[1:-1:6], parts[2::6], parts[3::6], parts[4::6], parts[5::6] = (
+            hex8(heads),
+            id_ends,
+            external_heads,
+            external_ends,
+            bodies,
+        )
+        return b"".join(parts)
 
     def _hashed(self, start: int, stop: int) -> tuple[list[int], list[bytes], list[bytes]]:
         """The id heads, id ends and external-id ends of items start..stop-1: what their hash decides."""
