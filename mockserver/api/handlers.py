@@ -34,8 +34,8 @@ def list_filter(given: Params) -> ListFilter:
     return ListFilter(**{name: getattr(given, name) for name in FILTER_FIELDS if getattr(given, name) is not None})
 
 
-RENDERED_PAGES = 256
-"""Item pages kept rendered: at most about 7 MB of 100-item pages."""
+RENDERED_PAGES = 64
+"""Item pages kept rendered: under 2 MB of 100-item pages (a client polls a few pages, not hundreds)."""
 
 
 class RenderedPages:
