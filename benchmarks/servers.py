@@ -21,6 +21,10 @@ READY_TIMEOUT_S = 60.0
 POLL_INTERVAL_S = 0.005
 STOP_TIMEOUT_S = 10.0
 ENV_PREFIX = "MOCKSERVER_"
+SETTLE_QUIET_S = 0.25
+SETTLE_BUSY_FRACTION = 0.05
+"""A server using under 5% of a CPU over SETTLE_QUIET_S has settled."""
+SETTLE_DEADLINE_S = 10.0
 
 
 class ServerError(RuntimeError):
@@ -82,6 +86,23 @@ class RunningServer:
         """VmHWM summed over the server's process tree (uvicorn workers are children), in MB."""
         return sum(peak_rss_kb(pid) for pid in process_tree(self.process.pid)) / 1024
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time used so far, summed over the server's process tree."""
+        return sum(cpu_seconds(pid) for pid in process_tree(self.process.pid))
+
+    def settle(self, quiet_s: float = SETTLE_QUIET_S, deadline_s: float = SETTLE_DEADLINE_S) -> float:
+        """Wait until the server stops using CPU (a JVM or node keeps compiling and collecting after its
+        load ends, on the CPU the next server measured shares): seconds waited, at most `deadline_s`."""
+        started = time.monotonic()
+        used = self.cpu_seconds()
+        while time.monotonic() - started < deadline_s:
+            time.sleep(quiet_s)
+            now = self.cpu_seconds()
+            if now - used < SETTLE_BUSY_FRACTION * quiet_s:
+                break
+            used = now
+        return time.monotonic() - started
+
     def log_problems(self) -> list[str]:
         """Lines of the server's output that report errors, to surface failures wrk cannot see."""
         text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
@@ -112,6 +133,16 @@ def process_tree(pid: int) -> list[int]:
             with contextlib.suppress(OSError):
                 pending += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process from /proc, or 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command's closing parenthesis: state is field 3, utime 14 and stime 15 (man 5 proc).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_kb(pid: int) -> int:
