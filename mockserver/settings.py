@@ -63,7 +63,10 @@ class Settings(BaseSettings):
     validate_responses: bool = Field(
         False, description="Check every response against the spec (slow; for debugging the server)."
     )
-    access_log: bool = Field(True, description="One line per request: method, path, status, duration, key prefix; written in batches within 50 ms.")
+    access_log: bool = Field(
+        True,
+        description="One line per request: method, path, status, duration, key prefix; written in 50 ms batches.",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
     read_timeout: float = Field(
         10.0,
