@@ -155,6 +155,10 @@ def test_every_run_profile_activitys_figures_are_the_counts_over_its_items(
     runs = [(header, detail) for header, detail, _ in activities if header["targetType"] == RUN_PROFILE]
     walked = 0
     for header, detail in runs:
+        if target.clock is None and header["status"] == "InProgress":
+            # A live server's clock runs: a moving run's figures and items are read at different moments.
+            # It is checked in-process, where the clock stands still, and once ended by test_progress.
+            continue
         response = target.admin(target.activity_url(header["id"], "stats"))
         assert response.status_code == 200, response.text[:300]
         stats = response.json()
