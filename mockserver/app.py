@@ -12,6 +12,7 @@ from connexion.exceptions import ProblemException
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
@@ -27,7 +28,6 @@ from mockserver.api.repeats import RepeatedRequests, open_operations
 from mockserver.api.webui import WebUiFallback
 from mockserver.compat import (
     ParameterValidation,
-    RememberingRouting,
     SandboxApp,
     ScopeValidator,
     api_key_security,
@@ -134,7 +134,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         *([repeats] if repeats else []),
         partial(ServerErrorMiddleware, handler=error_response),
         ExceptionMiddleware,
-        RememberingRouting,
+        RoutingMiddleware,
         # JIM decides 429 before authentication: between routing (to know it is an operation) and security.
         *([partial(RateLimitMiddleware, limiter=limiter)] if limiter else []),
         # JIM routes ids as {id:guid}: in the jim profile anything else falls through to its web UI.

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from mockserver.api.auth import IdentifyCaller
 from mockserver.api.repeats import RepeatedRequests
 from mockserver.app import create_app
 from mockserver.cli import build_settings, main
-from mockserver.compat import ParameterValidation, RememberingRouting
+from mockserver.compat import ParameterValidation
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
@@ -41,7 +42,7 @@ DEFAULT_STACK = [
     RepeatedRequests,  # a request seen before straight to its handler, authenticated again
     ServerErrorMiddleware,
     ExceptionMiddleware,
-    RememberingRouting,  # Connexion's routing, each (method, path) matched once
+    RoutingMiddleware,
     SecurityMiddleware,
     ParameterValidation,
     LifespanMiddleware,

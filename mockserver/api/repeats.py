@@ -57,7 +57,7 @@ class RepeatedRequests:
                 self.validators[operation_id](routed)
                 response = await self.handlers[operation_id](routed)
             except Exception:
-                pass
+                pass  # refused (or broken) this time: the whole stack answers it, as it always has
             else:
                 await response(routed, receive, send)
                 return

@@ -11,7 +11,6 @@ from __future__ import annotations
 from mockserver.compat.connexion_api import (
     Handler,
     ParameterValidation,
-    RememberingRouting,
     SandboxApp,
     ScopeApi,
     ScopeValidator,
@@ -29,7 +28,6 @@ __all__ = [
     "Handler",
     "ParameterValidation",
     "RefusingCors",
-    "RememberingRouting",
     "SandboxApp",
     "ScopeApi",
     "ScopeValidator",

@@ -1,4 +1,4 @@
-"""Connexion's internals: handlers that take the scope, routing remembered, our validation, key security."""
+"""Connexion's internals: handlers that take the scope, what routing matched, our validation, key security."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.routing import _scope as routed_scope
 from connexion.operations import AbstractOperation
 from connexion.security import ApiKeySecurityHandler
 from starlette.responses import Response
@@ -62,52 +60,6 @@ def routed_operation_id(scope: Scope) -> str | None:
     # Internal: Connexion's routing leaves its match under this extensions key.
     routing: dict[str, Any] = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
     return routing.get("operation_id")
-
-
-# --- routing, remembered ---------------------------------------------------------------------
-
-ROUTES_REMEMBERED = 4096
-"""(method, path) pairs whose match is kept; the oldest goes first."""
-
-
-class RememberingRouting(RoutingMiddleware):  # type: ignore[misc]
-    """Connexion's routing, remembering what each (method, path) matched: a path routes the same way every time.
-
-    Starlette's router tries each route's pattern in turn, twice over (the API's mount, then its
-    operations); a path seen before skips that and hands on what Connexion's routing left. Paths
-    that match no operation are never kept, so unknown paths cost no memory."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app)
-        self.routes: dict[tuple[str, str, str], tuple[str, dict[str, Any], str]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        key = (scope["method"], scope["path"], scope.get("root_path", ""))
-        known = self.routes.get(key)
-        if known is None:
-            await super().__call__(scope, receive, send)
-            self.remember(key)
-            return
-        operation_id, path_params, api_base_path = known
-        # What Connexion's RoutingOperation does once matched: a copy of the scope carries the match on.
-        routed = dict(scope)
-        routed.setdefault("path_params", {}).update(path_params)
-        routing = routed.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {})
-        routing.update({"api_base_path": api_base_path, "operation_id": operation_id})
-        await self.app(routed, receive, send)
-
-    def remember(self, key: tuple[str, str, str]) -> None:
-        # Internal: Connexion's routing leaves the scope it handed on in this context variable.
-        routed = routed_scope.get(None)
-        routing = (routed or {}).get("extensions", {}).get(ROUTING_CONTEXT, {})
-        if routing.get("operation_id") is None:
-            return
-        if len(self.routes) >= ROUTES_REMEMBERED:
-            del self.routes[next(iter(self.routes))]
-        self.routes[key] = (routing["operation_id"], dict(routed.get("path_params", {})), routing["api_base_path"])
 
 
 # --- request validation at its own position, with our validator --------------------

@@ -24,9 +24,9 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
     """The served access log's handler: lines queued on the request path, written in batches by a thread.
 
     A LogRecord and its asctime cost more than the rest of a cached request; a line here costs a
-    string join. Its prefix and suffix come from this handler's own formatter, formatting a real
-    record once per millisecond, so a line reads exactly as logging would write it (the format may
-    use any record field that is fixed for a logger within a millisecond). Records logged the
+    string join. Its prefix and suffix come from this handler's own formatter, formatting real records
+    once a second, so a line reads exactly as logging would write it (a format that varies within a
+    second other than by logging's time stamp is formatted line by line). Records logged the
     ordinary way go through the same queue, in order. Lines are written at most `interval` seconds
     after they are queued, and all of them on close (the server's shutdown). A stream that stops
     taking lines (a full pipe nobody reads) never blocks a request: past `capacity` waiting lines,

@@ -92,12 +92,13 @@ class GeneratedActivity:
         The hot path of every generated page, so it works a column at a time: each column (heads,
         id ends, bodies, ...) is one comprehension or one C call, and the page is one join of the
         columns laid side by side. Equal, byte for byte, to formatting each item on its own (see
-        tests/test_generator_tally.py).
+        tests/test_generator_pages.py).
         """
         start, stop = max(0, start), min(stop, self.count)
         if start >= stop:
             return b"[]"
         heads, id_ends, external_ends = self._hashed(start, stop)
+        # The external id's first 32 bits are a bijection of the index.
         external_heads = hex8([((i ^ self._ext_key) * 0x9E3779B1) & 0xFFFFFFFF for i in range(start, stop)])
         bodies, missing = self._bodies(start, stop)
         for at in missing:
