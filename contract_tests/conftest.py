@@ -56,9 +56,10 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         from mockserver.settings import Settings
         from mockserver.world.clock import ManualClock
 
-        # The world's clock stands still unless a test turns it (Target.wait), so answers do not change under a test.
+        # The stack `mockserver serve` builds with default settings. The world's clock stands still unless
+        # a test turns it (Target.wait), so answers do not change under a test.
         clock = ManualClock()
-        app = create_app(Settings(validate_responses=True, access_log=False, profile=profile.name), clock=clock)
+        app = create_app(Settings(profile=profile.name), clock=clock)
         with app.test_client() as client:
             yield Target(
                 client=client,

@@ -2,53 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import ProblemException
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.security import SecurityMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
-from starlette.exceptions import HTTPException
 
 from mockserver import errors, http
-from mockserver.api import repeats as repeated
 from mockserver.api.auth import IdentifyCaller, require_administrator
 from mockserver.api.docs import Docs
-from mockserver.api.handlers import OPERATIONS, Handlers
-from mockserver.api.params import HeaderCheck, OperationRules
-from mockserver.api.repeats import RepeatedRequests, open_operations
+from mockserver.api.handlers import RENDERED_PAGES, Handlers, PageKey
+from mockserver.api.params import PARSED_REQUESTS, HeaderCheck, OperationRules, ParsedKey, first_values
 from mockserver.api.webui import WebUiFallback
-from mockserver.compat import (
-    ParameterValidation,
-    SandboxApp,
-    ScopeValidator,
-    api_key_security,
-)
+from mockserver.compat import KeySecurity, ParameterValidation, RememberedRouting, Route, SandboxApp
 from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
-from mockserver.controls.faults import Chaos, FaultMiddleware, parse_prefer
+from mockserver.controls.faults import Chaos, FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJournal, RedisJournal
 from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.rate_limit import Limiter, RateLimitMiddleware
 from mockserver.controls.security_headers import SecurityHeaders
 from mockserver.controls.shared_state import SharedRedis
+from mockserver.memo import Memo, Memos
+from mockserver.preference import parse_prefer
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
+from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects
 from mockserver.settings import Settings
 from mockserver.world.clock import Clock, RunningClock
 from mockserver.world.store import Store, load_store
+
+REMEMBERED_ROUTES = 4096
+"""Routes kept (the memo `routes`): one per method and path, so one per activity and sub-resource asked for."""
+
+logger = logging.getLogger("mockserver")
 
 
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
@@ -67,6 +63,11 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         live_seconds=settings.live_run_seconds,
     )
     error_response = partial(errors.error_response, style=profile.error_style)
+    # Each stage that does the same work for the same request keeps its result here, bounded.
+    memos = Memos()
+    routes: Memo[tuple[str, str], Route] = memos.new("routes", REMEMBERED_ROUTES)
+    parameters: Memo[ParsedKey, Params] = memos.new("parameters", PARSED_REQUESTS)
+    pages: Memo[PageKey, bytes] = memos.new("item pages", RENDERED_PAGES)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
     # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process;
@@ -82,6 +83,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         media_type=profile.json_media_type,
         headers=profile.api_headers,
         readiness=shared.problem if shared else None,
+        pages=pages,
     )
     journal: Journal | None = None
     if settings.journal_size:
@@ -98,51 +100,49 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     chaos = None
     if settings.fault_rate or settings.latency_range:
         chaos = Chaos(settings.seed, settings.fault_rate, settings.latency_range)
+    # The Prefer header is a declared parameter: parsed with the others, read by the faults layer.
     header_checks: dict[str, HeaderCheck] = {http.PREFER_HEADER: parse_prefer} if settings.prefer else {}
     rules = partial(
-        OperationRules, header_checks=header_checks, wording=profile.wording, fold_query_case=profile.fold_query_case
+        OperationRules,
+        header_checks=header_checks,
+        wording=profile.wording,
+        fold_query_case=profile.fold_query_case,
+        memo=parameters,
     )
     security_headers = None
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
-    # Paths seen before skip routing, unless a control inside the stack must see each request.
-    validators: dict[str, ScopeValidator] = {}
-    repeats = None
-    if limiter is None and not (settings.prefer or chaos or settings.validate_responses):
-        repeats = partial(
-            RepeatedRequests,
-            handlers={operation: handlers.resolve(operation) for operation in OPERATIONS},
-            validators=validators,
-            open_operations=open_operations(spec),
-        )
-
-    # Connexion's default stack, less its Swagger UI (served under a trailing-slash path, with a
-    # redirect) and with our outer layers; errors anywhere render as the JIM envelope.
-    # Handlers take the scope, so Connexion's ContextMiddleware has nothing to provide; response
-    # validation is a layer only when asked for (it costs up to 10x throughput). Every sandbox
-    # control is a layer only when it is on, so the default server does no work for any of them.
+    # One stack, outermost first, the same whatever is switched on: identify, controls, route, rate
+    # limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
+    # is absent; nothing is skipped because another control is on or off. Connexion's default stack
+    # less its Swagger UI (served under a trailing-slash path, with a redirect) and its
+    # ContextMiddleware (handlers take the scope, so it has nothing to provide).
     middlewares: list[Any] = [
-        # Who is calling, resolved once for every layer below (the key is hashed at most once).
+        # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
         partial(IdentifyCaller, keys=store.keys, key_header=key_header),
+        # controls that see every request and its answer.
         *([partial(JournalMiddleware, journal=journal)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
         CanonicalPath,
         HeadWithoutBody,
-        *([repeats] if repeats else []),
-        partial(ServerErrorMiddleware, handler=error_response),
-        ExceptionMiddleware,
-        RoutingMiddleware,
-        # JIM decides 429 before authentication: between routing (to know it is an operation) and security.
+        # errors: anything raised below renders as the profile's error body.
+        partial(errors.RenderErrors, render=error_response),
+        # route: the operation for the method and path, each match kept.
+        partial(RememberedRouting, memo=routes),
+        # rate limit: JIM decides 429 before authentication.
         *([partial(RateLimitMiddleware, limiter=limiter)] if limiter else []),
         # JIM routes ids as {id:guid}: in the jim profile anything else falls through to its web UI.
         *([WebUiFallback] if profile.non_guid_id_to_web_ui else []),
-        SecurityMiddleware,
-        partial(ParameterValidation, make_validator=rules, validators=validators),
-        # Forced and drawn faults come after authentication and validation, as a failing database would.
+        # authenticate: 401 without a usable key, 403 without the Administrator role.
+        partial(KeySecurity, verify=require_administrator),
+        # validate: every declared parameter, each request's result kept.
+        partial(ParameterValidation, make_validator=rules),
+        # faults: forced and drawn, after authentication and validation, as a failing database would.
         *([partial(FaultMiddleware, chaos=chaos)] if settings.prefer or chaos else []),
+        # Response validation when asked for (it costs up to 10x throughput).
         *([ResponseValidationMiddleware] if settings.validate_responses else []),
         LifespanMiddleware,
     ]
@@ -150,24 +150,20 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
+        for figures in memos:
+            logger.info("%s", figures.line())
         if shared is not None:
             await shared.aclose()
 
     app = SandboxApp(
         __name__,
         middlewares=middlewares,
-        security_map={"apiKey": api_key_security(require_administrator)},
         validate_responses=settings.validate_responses,
-        resolver=Resolver(function_resolver=repeated.resolver(handlers.resolve)),
-        lifespan=lifespan if shared is not None else None,
+        resolver=Resolver(function_resolver=handlers.resolve),
+        lifespan=lifespan,
+        memos=memos,
     )
     app.add_api(spec)
-
-    # Starlette looks handlers up by status code before exception class, so register both.
-    for exc_class in (errors.JimError, ProblemException, HTTPException, Exception):
-        app.add_error_handler(exc_class, error_response)
-    for status in errors.HANDLED_STATUSES:
-        app.add_error_handler(status, error_response)
 
     reference = Docs(spec)
     # Every method reaches the docs and journal handlers, which answer those they do not serve with
@@ -178,8 +174,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app.add_url_rule(http.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=every)
     if journal is not None:
         # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
-        routes = JournalRoutes(journal)
-        app.add_url_rule(http.REQUESTS_PATH, "journal", routes.dispatch, methods=every)
+        journal_routes = JournalRoutes(journal, read_query=first_values)
+        app.add_url_rule(http.REQUESTS_PATH, "journal", journal_routes.dispatch, methods=every)
     return app
 
 

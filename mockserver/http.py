@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 
@@ -40,3 +43,9 @@ def in_method_order(methods: str) -> str:
 
 def is_health(path: str) -> bool:
     return path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/")
+
+
+def header_values(scope: Mapping[str, Any], name: bytes) -> str:
+    """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    return ", ".join(value.decode("latin-1") for key, value in headers if key == name)

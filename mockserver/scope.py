@@ -1,4 +1,4 @@
-"""What earlier layers leave on the ASGI scope for later ones: the caller, the validated parameters, the operation.
+"""What a layer leaves on the ASGI scope for later ones: the caller, the validated parameters, the notes.
 
 Each is resolved once per request (Starlette's AuthenticationMiddleware is the model) and read
 through the functions here, never by a key spelled out elsewhere.
@@ -9,14 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from mockserver import compat, errors
-from mockserver.http import MAX_QUERY_PARAMETERS
-from mockserver.text import LOG_LIMIT, printable, quoted
+from mockserver.preference import Preference
 from mockserver.world.keys import ApiKey, KeyStore
 from mockserver.world.paging import DEFAULT_PAGE, DEFAULT_PAGE_SIZE
 
@@ -25,35 +21,6 @@ PARAMS = "mockserver.params"
 NOTES = "mockserver.notes"
 KEY_PREFIX_SHOWN = 12
 """How much of a key may appear in logs and journals."""
-
-
-def all_values(scope: Scope, name: bytes) -> str:
-    """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    return ", ".join(value.decode("latin-1") for key, value in headers if key == name)
-
-
-def every_value(query_string: bytes, fold_case: bool = False) -> dict[str, list[str]]:
-    """Query parameters with every value of a repeated one, in order (`fold_case` as for first_values)."""
-    values: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        values.setdefault(key.lower() if fold_case else key, []).append(value)
-    return values
-
-
-def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
-    """Query parameters, the first value winning when one is repeated (Connexion's parser keeps the last).
-
-    `fold_case`: keys lower-cased, so `PAGE` and `page` are one parameter (as ASP.NET binds them).
-    More than MAX_QUERY_PARAMETERS is a 400, found by counting separators before anything is parsed."""
-    values: dict[str, str] = {}
-    try:
-        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS)
-    except ValueError:
-        raise errors.too_many_parameters(MAX_QUERY_PARAMETERS) from None
-    for key, value in pairs:
-        values.setdefault(key.lower() if fold_case else key, value)
-    return values
 
 
 def key_prefix(secret: str | None) -> str | None:
@@ -87,19 +54,10 @@ class Caller:
         return f"{self.prefix}…" if self.secret else "-"
 
 
-def credential(scope: Scope, name: bytes) -> str | None:
-    """The API key sent in header `name`, or None when there is none or several that disagree."""
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
-    return values.pop() if len(values) == 1 else None
-
-
-def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
-    """Leave the caller on the scope; done once, by the outermost layer."""
-    found = Caller(keys, credential(scope, key_header))
+def leave_caller(scope: Scope, found: Caller) -> None:
+    """Done once, by the outermost layer, which also leaves the notes every layer shares."""
     scope[CALLER] = found
     scope[NOTES] = Notes()
-    return found
 
 
 def caller(scope: Scope) -> Caller:
@@ -122,8 +80,8 @@ class Params:
     sort_by: str | None = None
     sort_direction: str | None = None
     filter: str | None = None
-    prefer: Any = None
-    """The parsed Prefer header (controls.faults.Preference) when the server honours it."""
+    prefer: Preference | None = None
+    """The parsed Prefer header, when the server honours it."""
     # The list's filters, where a spec declares them (the jim profile's): world.filters.ListFilter's fields.
     target_type: tuple[str, ...] | None = None
     initiator_type: tuple[str, ...] | None = None
@@ -181,11 +139,6 @@ def params(scope: Scope) -> Params:
     return found
 
 
-def request_line(scope: Scope) -> str:
-    """`METHOD /path` for a log line: the path bounded and its control characters escaped."""
-    return f"{scope['method']} {printable(quoted(scope['path'], LOG_LIMIT))}"
-
-
 @dataclass(slots=True)
 class Notes:
     """What an inner layer learns that an outer one needs once the answer is sent.
@@ -195,8 +148,6 @@ class Notes:
 
     shared_state_failed: bool = False
     """Redis failed this request: the journal neither waits for it again nor logs it twice."""
-    answered: tuple[str, dict[str, Any]] | None = None
-    """The operation whose handler answered, and the path parameters it was routed with (for api/repeats.py)."""
 
 
 def notes(scope: Scope) -> Notes:
@@ -212,8 +163,3 @@ def mark_shared_state_failed(scope: Scope) -> None:
 
 def shared_state_failed(scope: Scope) -> bool:
     return notes(scope).shared_state_failed
-
-
-def routed_operation(scope: Scope) -> str | None:
-    """The operationId Connexion's routing matched, or None (docs, admin, unknown paths): controls act on operations."""
-    return compat.routed_operation_id(scope)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 ECHO_LIMIT = 100
@@ -28,3 +30,8 @@ def as_sent(raw: bytes, limit: int) -> str:
     """Bytes a client sent, for a record: printable ASCII as it is, any other byte (and `"`, `\\`) percent-encoded,
     at most `limit` characters and a marker, so a character is one byte of JSON."""
     return quoted(quote(raw[: limit + 1], safe=_KEPT), limit)
+
+
+def request_line(scope: Mapping[str, Any]) -> str:
+    """`METHOD /path` for a log line: the path bounded and its control characters escaped."""
+    return f"{scope['method']} {printable(quoted(scope['path'], LOG_LIMIT))}"

@@ -37,8 +37,9 @@ def fixtures(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
-    # A clock that stands still unless a test turns it: every answer is the same bytes, the live run included.
-    with create_app(Settings(validate_responses=True, access_log=False), clock=ManualClock()).test_client() as c:
+    # The stack `mockserver serve` builds with default settings; a clock that stands still unless a test
+    # turns it, so every answer is the same bytes, the live run included.
+    with create_app(Settings(), clock=ManualClock()).test_client() as c:
         yield c
 
 

@@ -4,12 +4,12 @@ Load it with `-p tests.mutants` and name the bug in MOCKSERVER_MUTANT:
 
     MOCKSERVER_MUTANT=items_unsorted python -m pytest contract_tests -p tests.mutants
 
-With the variable unset or empty it changes nothing. With a mutant set it also builds the
-in-process app with `validate_responses=False`, so that the suite's own assertions, not
-Connexion's response validation, have to notice the bug. Each mutant is a plain attribute
-patch of a mockserver module or class, made in `pytest_configure`, before the contract
-suite's `target` fixture imports and calls `create_app`. A patch whose target has gone (the
-server was refactored) is a usage error, never a mutant that silently changes nothing.
+With the variable unset or empty it changes nothing. The in-process app is the stack `mockserver
+serve` builds with default settings (no response validation), so the suite's own assertions have
+to notice the bug. Each mutant is a plain attribute patch of a mockserver module or class, made
+in `pytest_configure`, before the contract suite's `target` fixture imports and calls `create_app`.
+A patch whose target has gone (the server was refactored) is a usage error, never a mutant that
+silently changes nothing.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.responses import Response
 
 import mockserver.app
-from mockserver import errors
-from mockserver.api import handlers, params, repeats
+from mockserver import compat, errors
+from mockserver.api import handlers, params
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.settings import Settings
 from mockserver.world import live, paging
 from mockserver.world.figures import TOTALS
 from mockserver.world.filters import NO_FILTER, ListFilter
@@ -233,21 +232,37 @@ def stale_item_pages() -> None:
     replace(handlers.Handlers, "page_key", page_key)
 
 
-def repeats_skip_authentication() -> None:
-    # A request seen before is answered without checking who sends it this time.
-    replace(repeats, "require_administrator", lambda scope: None)
+def routes_kept_by_path_alone() -> None:
+    # The routing memo forgets the method: any method to a path routed before reaches that GET operation.
+    class PathAlone:
+        def __init__(self, memo: Any) -> None:
+            self.memo = memo
+
+        def get(self, key: tuple[str, str]) -> Any:
+            return self.memo.get(key[1])
+
+        def put(self, key: tuple[str, str], value: Any) -> Any:
+            return self.memo.put(key[1], value)
+
+    def __init__(self: compat.RememberedRouting, app: Any, memo: Any) -> None:
+        original(self, app, PathAlone(memo))
+
+    original = replace(compat.RememberedRouting, "__init__", __init__)
 
 
-def repeats_skip_validation() -> None:
-    # A path seen before is answered without validating the new query: the handler sees the defaults.
-    class Unchecked(dict[str, Any]):
-        def __getitem__(self, operation_id: str) -> Callable[[Any], None]:
-            return lambda scope: None
+def parameters_kept_without_the_path() -> None:
+    # The parameter memo forgets the path: a query parsed for one activity answers for another with the same query.
+    def __call__(self: params.OperationRules, scope: Any) -> None:
+        query_string: bytes = scope.get("query_string", b"")
+        path = tuple(scope.get("path_params", {}).items())
+        headers = tuple(params.header_values(scope, raw_name) for _, raw_name, _ in self.header_checks)
+        key = (self, query_string, (), headers)
+        parsed = self.memo.get(key)
+        if parsed is None:
+            parsed = self.memo.put(key, self.parse(query_string, path, headers))
+        params.set_params(scope, parsed)
 
-    def __init__(self: repeats.RepeatedRequests, app: Any, **kwargs: Any) -> None:
-        original(self, app, **{**kwargs, "validators": Unchecked()})
-
-    original = replace(repeats.RepeatedRequests, "__init__", __init__)
+    replace(params.OperationRules, "__call__", __call__)
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
@@ -272,26 +287,20 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "jim_detail_counters": ("jim: the detail carries the counters and childActivityCount", jim_detail_counters),
     "progress_frozen": ("a run in progress never moves: its progress stays where it started", progress_frozen),
     "stale_item_pages": ("a run in progress keeps serving the item page first rendered for it", stale_item_pages),
-    "repeats_skip_authentication": (
-        "a request seen before is answered whatever key it comes with",
-        repeats_skip_authentication,
+    "routes_kept_by_path_alone": (
+        "any method to a path routed before reaches its GET operation",
+        routes_kept_by_path_alone,
     ),
-    "repeats_skip_validation": ("a path seen before takes any query without validating it", repeats_skip_validation),
+    "parameters_kept_without_the_path": (
+        "a query parsed for one activity answers for another with the same query",
+        parameters_kept_without_the_path,
+    ),
 }
 
 
 def profile_of(mutant: str) -> str:
     """The profile whose suite must catch the mutant: jim's mutants break only that profile."""
     return "jim" if mutant.startswith("jim_") else "documented"
-
-
-def without_response_validation() -> None:
-    """Build the in-process app with validate_responses=False, whatever the suite asks for."""
-
-    def create_app(settings: Settings, *args: Any, **kwargs: Any) -> Any:
-        return original(settings.model_copy(update={"validate_responses": False}), *args, **kwargs)
-
-    original = replace(mockserver.app, "create_app", create_app)
 
 
 def selected() -> str | None:
@@ -307,7 +316,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("base_url", default=None):
         raise pytest.UsageError(f"{ENV} patches the in-process app, so it cannot apply with --base-url")
     try:
-        without_response_validation()
         MUTANTS[name][1]()
     except StaleMutant as exc:
         raise pytest.UsageError(f"mutant {name} no longer applies to mockserver: {exc}") from None

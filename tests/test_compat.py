@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
@@ -17,6 +17,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from mockserver import compat
+from mockserver.api.auth import IdentifyCaller
 from mockserver.app import create_app
 from mockserver.settings import ConnectionLimits, Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY
@@ -35,8 +36,8 @@ def test_connexion_async_app_builds_its_apis_from_its_middleware_apps_api_cls() 
     assert response.status_code == 200, f"{internal}: {response.text}"
 
 
-def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it() -> None:
-    seen: list[str | None] = []
+def recording_after_routing(app: Any, seen: list[dict[str, Any]]) -> None:
+    """Put a layer just after the routing stage that keeps what routing handed on."""
 
     class Record:
         def __init__(self, app: ASGIApp) -> None:
@@ -44,15 +45,62 @@ def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it() -> No
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http":
-                seen.append(compat.routed_operation_id(scope))
+                seen.append(
+                    {
+                        "operation": compat.routed_operation_id(scope),
+                        "path_params": dict(scope.get("path_params", {})),
+                        "routing": dict(scope["extensions"][ROUTING_CONTEXT]),
+                    }
+                )
             await self.app(scope, receive, send)
 
-    app = create_app(Settings(access_log=False))
     stack = app.middleware.middlewares
-    stack.insert(stack.index(RoutingMiddleware) + 1, Record)
+    routing = next(i for i, m in enumerate(stack) if getattr(m, "func", m) is compat.RememberedRouting)
+    stack.insert(routing + 1, Record)
+
+
+def test_connexion_routing_leaves_the_operation_id_where_compat_reads_it() -> None:
+    seen: list[dict[str, Any]] = []
+    app = create_app(Settings(access_log=False))
+    recording_after_routing(app, seen)
     with app.test_client() as client:
         client.get(ITEMS, headers=ADMIN)
-    assert seen == ["listExecutionItems"], "connexion.middleware.abstract.ROUTING_CONTEXT['operation_id'] moved"
+    internal = "connexion.middleware.abstract.ROUTING_CONTEXT['operation_id'] moved"
+    assert [s["operation"] for s in seen] == ["listExecutionItems"], internal
+
+
+def test_a_route_remembered_is_handed_on_exactly_as_connexion_routing_hands_it_on() -> None:
+    seen: list[dict[str, Any]] = []
+    app = create_app(Settings(access_log=False))
+    recording_after_routing(app, seen)
+    with app.test_client() as client:
+        first = client.get(ITEMS, headers=ADMIN)
+        again = client.get(ITEMS, params={"page": 2}, headers=ADMIN)
+    routes = app.memos.by_name["routes"].figures()
+    internal = "connexion RoutingMiddleware(app): RoutingOperation hands the routed scope to `app`"
+    assert (routes.misses, routes.hits, routes.entries) == (1, 1, 1), internal
+    assert seen[0] == seen[1], internal
+    assert seen[0]["path_params"] == {"id": SEED_ACTIVITY}, internal
+    assert first.status_code == again.status_code == 200
+
+
+def test_a_method_not_routed_before_is_routed_again() -> None:
+    with create_app(Settings(access_log=False)).test_client() as client:
+        client.get(ITEMS, headers=ADMIN)
+        refused = client.delete(ITEMS, headers=ADMIN)
+    assert refused.status_code == 405
+
+
+def test_the_built_stack_is_where_compat_reads_it() -> None:
+    app = create_app(Settings(access_log=False))
+    with pytest.raises(RuntimeError, match="not been called"):
+        compat.built_stack(app)
+    with app.test_client() as client:
+        client.get("/api/v1/health")
+    stack = compat.built_stack(app)
+    internal = "connexion ConnexionMiddleware.middleware_stack (the layers it built, outermost first)"
+    assert type(stack[0]) is IdentifyCaller, internal
+    assert type(stack[-1]) is type(app._middleware_app), internal
 
 
 def test_connexion_request_validation_runs_the_validator_compat_installs() -> None:
@@ -65,10 +113,17 @@ def test_connexion_request_validation_runs_the_validator_compat_installs() -> No
 
 
 @pytest.mark.parametrize(("headers", "status"), [({}, 401), (READER, 403)])
-def test_connexion_security_runs_the_check_compat_binds(headers: dict[str, str], status: int) -> None:
+def test_connexion_security_runs_the_check_compat_installs(headers: dict[str, str], status: int) -> None:
     with create_app(Settings(access_log=False)).test_client() as client:
         response = client.get(ITEMS, headers=headers)
-    assert response.status_code == status, "connexion ApiKeySecurityHandler.get_fn is no longer called"
+    internal = "connexion SecurityMiddleware.api_cls / SecurityAPI.make_operation"
+    assert response.status_code == status, internal
+
+
+def test_an_operation_asking_for_no_key_passes_the_security_position() -> None:
+    with create_app(Settings(access_log=False)).test_client() as client:
+        response = client.get("/api/v1/health")
+    assert response.status_code == 200
 
 
 def test_starlette_cors_refusal_names_what_it_refused_as_compat_parses() -> None:

@@ -5,24 +5,20 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.security import SecurityMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
 from mockserver.api.auth import IdentifyCaller
-from mockserver.api.repeats import RepeatedRequests
+from mockserver.api.webui import WebUiFallback
 from mockserver.app import create_app
 from mockserver.cli import build_settings, main
-from mockserver.compat import ParameterValidation
+from mockserver.compat import KeySecurity, ParameterValidation, RememberedRouting, built_stack
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
@@ -31,46 +27,74 @@ from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import JournalMiddleware
 from mockserver.controls.rate_limit import RateLimitMiddleware
 from mockserver.controls.security_headers import SecurityHeaders
+from mockserver.errors import RenderErrors
 from mockserver.settings import Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port
 
 DEFAULT_STACK = [
-    IdentifyCaller,
-    AccessLog,
+    IdentifyCaller,  # identify
+    AccessLog,  # controls
     CanonicalPath,
     HeadWithoutBody,
-    RepeatedRequests,  # a request seen before straight to its handler, authenticated again
-    ServerErrorMiddleware,
-    ExceptionMiddleware,
-    RoutingMiddleware,
-    SecurityMiddleware,
-    ParameterValidation,
+    RenderErrors,  # errors
+    RememberedRouting,  # route
+    KeySecurity,  # authenticate
+    ParameterValidation,  # validate
     LifespanMiddleware,
 ]
-CONTROLS: dict[str, tuple[dict[str, Any], set[type]]] = {
-    "rate limit": ({"rate_limit": True}, {RateLimitMiddleware}),
-    "prefer": ({"prefer": True}, {FaultMiddleware}),
-    "fault rate": ({"fault_rate": 0.1}, {FaultMiddleware}),
-    "latency": ({"latency_ms": "5"}, {FaultMiddleware}),
-    "journal": ({"journal_size": 10}, {JournalMiddleware}),
-    "cors": ({"cors_origins": ("http://localhost:3000",)}, {Cors}),
-    "security headers": ({"security_headers": True}, {SecurityHeaders}),
+"""What `mockserver serve` builds with default settings, outermost first (the handlers' app follows)."""
+CONTROLS: dict[str, tuple[dict[str, Any], type, type]] = {
+    # control: (settings that switch it on, its layer, the layer it follows)
+    "rate limit": ({"rate_limit": True}, RateLimitMiddleware, RememberedRouting),
+    "prefer": ({"prefer": True}, FaultMiddleware, ParameterValidation),
+    "fault rate": ({"fault_rate": 0.1}, FaultMiddleware, ParameterValidation),
+    "latency": ({"latency_ms": "5"}, FaultMiddleware, ParameterValidation),
+    "journal": ({"journal_size": 10}, JournalMiddleware, IdentifyCaller),
+    "cors": ({"cors_origins": ("http://localhost:3000",)}, Cors, AccessLog),
+    "security headers": ({"security_headers": True}, SecurityHeaders, AccessLog),
+    "response validation": ({"validate_responses": True}, ResponseValidationMiddleware, ParameterValidation),
 }
 
 
 def layers(settings: Settings) -> list[type]:
-    stack = create_app(settings).middleware.middlewares
-    return [m.func if isinstance(m, partial) else m for m in stack]
+    """The layers of the stack the app builds, outermost first, as it runs them (started, so Connexion built it)."""
+    app = create_app(settings)
+    with app.test_client() as client:
+        client.get("/api/v1/health")
+        stack = built_stack(app)
+    return [type(layer) for layer in stack[:-1]]
 
 
-def test_the_default_server_has_exactly_the_layers_it_had_before_the_controls() -> None:
+def test_the_default_stack_is_identify_controls_route_authenticate_validate() -> None:
     assert layers(Settings()) == DEFAULT_STACK
 
 
 @pytest.mark.parametrize("control", list(CONTROLS))
-def test_each_control_adds_only_its_own_layer(control: str) -> None:
-    settings, added = CONTROLS[control]
-    assert set(layers(Settings(**settings))) - set(DEFAULT_STACK) == added
+def test_a_control_switched_on_adds_exactly_its_layer_in_its_place(control: str) -> None:
+    settings, layer, follows = CONTROLS[control]
+    expected = list(DEFAULT_STACK)
+    expected.insert(expected.index(follows) + 1, layer)
+    assert layers(Settings(**settings)) == expected
+
+
+def test_the_access_log_switched_off_removes_exactly_its_layer() -> None:
+    assert layers(Settings(access_log=False)) == [layer for layer in DEFAULT_STACK if layer is not AccessLog]
+
+
+def test_the_jim_profile_adds_its_web_ui_fallback_after_routing_and_its_security_headers() -> None:
+    expected = list(DEFAULT_STACK)
+    expected.insert(expected.index(RememberedRouting) + 1, WebUiFallback)
+    expected.insert(expected.index(AccessLog) + 1, SecurityHeaders)
+    assert layers(Settings(profile="jim")) == expected
+
+
+def test_every_control_on_keeps_the_stages_in_order() -> None:
+    every = {name: value for settings, _, _ in CONTROLS.values() for name, value in settings.items()}
+    built = layers(Settings(**every))
+    order = [IdentifyCaller, JournalMiddleware, AccessLog, SecurityHeaders, Cors, CanonicalPath, HeadWithoutBody]
+    order += [RenderErrors, RememberedRouting, RateLimitMiddleware, KeySecurity]
+    order += [ParameterValidation, FaultMiddleware, ResponseValidationMiddleware, LifespanMiddleware]
+    assert built == order
 
 
 def test_default_answers_carry_only_the_contract_headers(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from contract_tests.envelope import assert_error, assert_validation_error
 from contract_tests.target import MISSING_ID
 from mockserver.app import create_app
-from mockserver.controls.faults import parse_prefer
+from mockserver.preference import parse_prefer
 from mockserver.settings import Settings
 from tests.conftest import ADMIN, LARGE_ACTIVITY, SEED_ACTIVITY
 from tests.declared import assert_declared

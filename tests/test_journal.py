@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
 from contract_tests.envelope import assert_error, assert_validation_error
+from mockserver.api.auth import identify
 from mockserver.controls.journal import (
     ENTRY_LIMIT,
     PATH_LIMIT,
@@ -19,7 +20,6 @@ from mockserver.controls.journal import (
     JournalMiddleware,
     MemoryJournal,
 )
-from mockserver.scope import identify
 from mockserver.settings import PROJECT_ROOT
 from mockserver.world.keys import KeyStore
 from tests.conftest import ADMIN, SEED_ACTIVITY

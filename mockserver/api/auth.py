@@ -5,8 +5,22 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
-from mockserver.scope import caller, identify
+from mockserver.scope import Caller, caller, leave_caller
 from mockserver.world.keys import KeyStore
+
+
+def credential(scope: Scope, name: bytes) -> str | None:
+    """The API key sent in header `name`, or None when there is none or several that disagree."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
+    return values.pop() if len(values) == 1 else None
+
+
+def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
+    """Leave the caller on the scope; done once, by the outermost layer."""
+    found = Caller(keys, credential(scope, key_header))
+    leave_caller(scope, found)
+    return found
 
 
 class IdentifyCaller:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -12,6 +11,7 @@ from starlette.types import Scope
 
 from mockserver import errors
 from mockserver.http import JSON
+from mockserver.memo import Memo
 from mockserver.scope import Params, params
 from mockserver.world.activity import Activity
 from mockserver.world.filters import FILTER_FIELDS, ListFilter
@@ -35,27 +35,10 @@ def list_filter(given: Params) -> ListFilter:
 
 
 RENDERED_PAGES = 64
-"""Item pages kept rendered: under 2 MB of 100-item pages (a client polls a few pages, not hundreds)."""
+"""Item pages kept rendered (the memo `item pages`): under 2 MB of 100-item pages; clients poll a few, not hundreds."""
 
-
-class RenderedPages:
-    """A bounded cache of rendered item pages, the least recently used out first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.bodies: OrderedDict[Hashable, bytes] = OrderedDict()
-
-    def get(self, key: Hashable) -> bytes | None:
-        body = self.bodies.get(key)
-        if body is not None:
-            self.bodies.move_to_end(key)
-        return body
-
-    def put(self, key: Hashable, body: bytes) -> bytes:
-        self.bodies[key] = body
-        if len(self.bodies) > self.size:
-            self.bodies.popitem(last=False)
-        return body
+PageKey = tuple[str, int, int, int]
+"""What fixes a page of items: the activity, how many items it has, the page and the page size."""
 
 
 Readiness = Callable[[], Awaitable[str | None]]
@@ -73,15 +56,17 @@ class Handlers:
         media_type: str = JSON,
         headers: Mapping[str, str] | None = None,
         readiness: Readiness | None = None,
+        pages: Memo[PageKey, bytes] | None = None,
     ) -> None:
-        """`readiness`: the check of a dependency (the shared Redis) that /api/v1/health/ready reports."""
+        """`readiness`: the check of a dependency (the shared Redis) that /api/v1/health/ready reports;
+        `pages`: where rendered item pages are kept (a memo of its own without it)."""
         self.store = store
         self.empty_past_last_page = empty_past_last_page
         self.sort_keys = sort_keys
         self.media_type = media_type
         self.headers = dict(headers or {})
         self.readiness = readiness
-        self.pages = RenderedPages(RENDERED_PAGES)
+        self.pages: Memo[PageKey, bytes] = pages or Memo("item pages", RENDERED_PAGES)
 
     def json_response(self, body: bytes) -> Response:
         return Response(content=body, media_type=self.media_type, headers=self.headers)
@@ -145,7 +130,7 @@ class Handlers:
         rows = [moment.activities[c].header_json for c in children[window.start : window.stop]]
         return self.page_response(json_array(rows), window)
 
-    def page_key(self, activity: Activity, given: Params) -> Hashable:
+    def page_key(self, activity: Activity, given: Params) -> PageKey:
         """What fixes a page of items: an activity's first n items never change (a run in progress
         only adds to them), so the activity, how many items it has, and the window."""
         return (activity.id, activity.item_count, given.page, given.page_size)

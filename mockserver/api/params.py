@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
 from mockserver import errors
 from mockserver.api import binding
 from mockserver.api.wording import DOCUMENTED_WORDING, Wording
-from mockserver.scope import FIELDS, Params, all_values, every_value, first_values, set_params
+from mockserver.http import MAX_QUERY_PARAMETERS, header_values
+from mockserver.memo import Memo
+from mockserver.scope import FIELDS, Params, set_params
 from mockserver.startup import StartupError
 from mockserver.world import paging
 
 GUID = re.compile(binding.HYPHENATED)
-MEMO_ENTRIES = 1024
-"""Parsed requests kept per operation, least recently used out first."""
+PARSED_REQUESTS = 4096
+"""Parsed requests kept across the operations (the memo `parameters`), least recently used out first."""
 MEMO_QUERY_BYTES = 512
-"""Longer queries are parsed every time, so the memo stays under a megabyte per operation."""
+"""Longer queries are parsed every time, so the memo stays under a few megabytes."""
+
+ParsedKey = tuple[object, bytes, tuple[tuple[str, str], ...], tuple[str, ...]]
+"""What a request's parameters are a function of: the operation's rules, the query, the path, the checked headers."""
+
+
+def every_value(query_string: bytes, fold_case: bool = False) -> dict[str, list[str]]:
+    """Query parameters with every value of a repeated one, in order (`fold_case` as for first_values)."""
+    values: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        values.setdefault(key.lower() if fold_case else key, []).append(value)
+    return values
+
+
+def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]:
+    """Query parameters, the first value winning when one is repeated (Connexion's parser keeps the last).
+
+    `fold_case`: keys lower-cased, so `PAGE` and `page` are one parameter (as ASP.NET binds them).
+    More than MAX_QUERY_PARAMETERS is a 400, found by counting separators before anything is parsed."""
+    values: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS)
+    except ValueError:
+        raise errors.too_many_parameters(MAX_QUERY_PARAMETERS) from None
+    for key, value in pairs:
+        values.setdefault(key.lower() if fold_case else key, value)
+    return values
+
 
 HeaderCheck = Callable[[str], tuple[Any, str | None]]
 """Parses one header's raw value: (value, None) or (None, message). Only headers given a check are read."""
@@ -42,7 +71,9 @@ class OperationRules:
         header_checks: Mapping[str, HeaderCheck] | None = None,
         wording: Wording = DOCUMENTED_WORDING,
         fold_query_case: bool = False,
+        memo: Memo[ParsedKey, Params] | None = None,
     ) -> None:
+        """`memo`: where parsed requests are kept, shared by the operations (one of their own without it)."""
         self.wording = wording
         self.fold_query_case = fold_query_case
         self.by_location: dict[str, list[Mapping[str, Any]]] = {}
@@ -62,17 +93,21 @@ class OperationRules:
         self.by_location["query"] = [p for p in self.by_location.get("query", []) if p not in self.bound]
         # A request repeated (same query, path and checked headers) gets the Params already parsed
         # for it: parsing is a pure function of those. Refusals are not kept (an exception is never
-        # cached), so every invalid request is parsed and reported afresh.
-        self.memo = functools.lru_cache(maxsize=MEMO_ENTRIES)(self.parse)
+        # kept), so every invalid request is parsed and reported afresh.
+        self.memo: Memo[ParsedKey, Params] = memo or Memo("parameters", PARSED_REQUESTS)
 
     def __call__(self, scope: Scope) -> None:
         query_string: bytes = scope.get("query_string", b"")
         path = tuple(scope.get("path_params", {}).items())
-        headers = tuple(all_values(scope, raw_name) for _, raw_name, _ in self.header_checks)
+        headers = tuple(header_values(scope, raw_name) for _, raw_name, _ in self.header_checks)
         if len(query_string) > MEMO_QUERY_BYTES:
             set_params(scope, self.parse(query_string, path, headers))
-        else:
-            set_params(scope, self.memo(query_string, path, headers))
+            return
+        key = (self, query_string, path, headers)
+        parsed = self.memo.get(key)
+        if parsed is None:
+            parsed = self.memo.put(key, self.parse(query_string, path, headers))
+        set_params(scope, parsed)
 
     def parse(
         self, query_string: bytes, path_items: tuple[tuple[str, str], ...], header_values: tuple[str, ...]

@@ -7,7 +7,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
 from mockserver.api.binding import guid
-from mockserver.scope import caller, routed_operation
+from mockserver.compat import routed_operation_id
+from mockserver.scope import caller
 
 PAGE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>JIM</title></head>\n'
@@ -27,7 +28,7 @@ class WebUiFallback:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and routed_operation(scope) is not None:
+        if scope["type"] == "http" and routed_operation_id(scope) is not None:
             path_params = scope.get("path_params", {})
             activity_id = path_params.get("id")
             parsed = guid(str(activity_id)) if activity_id is not None else None

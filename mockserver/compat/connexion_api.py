@@ -1,4 +1,4 @@
-"""Connexion's internals: handlers that take the scope, what routing matched, our validation, key security."""
+"""Connexion's internals: handlers that take the scope, routing remembered, our validation and key check, the stack."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityAPI, SecurityMiddleware
 from connexion.operations import AbstractOperation
-from connexion.security import ApiKeySecurityHandler
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.memo import Memo, Memos
+from mockserver.startup import StartupError
 
 # --- operations that take the scope ---------------------------------------------------------
 
@@ -46,8 +50,10 @@ class SandboxApp(AsyncApp):  # type: ignore[misc]
     them, so the handler needs nothing else.
     """
 
-    def __init__(self, import_name: str, **kwargs: Any) -> None:
+    def __init__(self, import_name: str, memos: Memos | None = None, **kwargs: Any) -> None:
+        """`memos`: the app's bounded memos, kept here so a benchmark or a test can read their figures."""
         super().__init__(import_name, **kwargs)
+        self.memos = memos or Memos()
         # Internal: AsyncApp has no option for its operation class; its inner app reads api_cls at add_api time.
         self._middleware_app.api_cls = ScopeApi
 
@@ -60,6 +66,79 @@ def routed_operation_id(scope: Scope) -> str | None:
     # Internal: Connexion's routing leaves its match under this extensions key.
     routing: dict[str, Any] = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
     return routing.get("operation_id")
+
+
+Route = tuple[str, str, tuple[tuple[str, Any], ...]]
+"""What routing found for a method and path: (operationId, the API's base path, the path parameters)."""
+
+
+class RememberedRouting(RoutingMiddleware):  # type: ignore[misc]
+    """Connexion's routing, its match for each method and path kept in `memo`.
+
+    A method and path always route to the same operation with the same path parameters, so a
+    request routed before is handed on exactly as Connexion's routing hands it on (a copy of the
+    scope with the path parameters and the routing context), without matching it again. Only
+    matches of an operation are kept: anything else (docs, admin routes, 404, 405) is routed every time.
+    """
+
+    def __init__(self, app: ASGIApp, memo: Memo[tuple[str, str], Route]) -> None:
+        # Internal: Connexion's RoutingOperation hands the routed scope to the app the middleware was
+        # built with (matched or not), so routing is learnt by standing between the two.
+        super().__init__(self._learn)
+        self.next_app = app
+        self.memo = memo
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.next_app(scope, receive, send)
+            return
+        known = self.memo.get((scope["method"], scope["path"]))
+        if known is None:
+            await super().__call__(scope, receive, send)
+            return
+        operation_id, api_base_path, path_params = known
+        # As connexion.middleware.routing.RoutingOperation builds it.
+        routed = dict(scope)
+        routed.setdefault("path_params", {}).update(path_params)
+        routing = routed.setdefault("extensions", {}).setdefault(ROUTING_CONTEXT, {})
+        routing.update({"api_base_path": api_base_path, "operation_id": operation_id})
+        await self.next_app(routed, receive, send)
+
+    async def _learn(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing: dict[str, Any] = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+        operation_id = routing.get("operation_id")
+        if operation_id is not None:
+            route = (operation_id, routing.get("api_base_path", ""), tuple(scope.get("path_params", {}).items()))
+            self.memo.put((scope["method"], scope["path"]), route)
+        await self.next_app(scope, receive, send)
+
+
+# --- one lookup for the operation at each position -------------------------------
+
+
+class _OperationById:
+    """Connexion's RoutedMiddleware dispatch as one dictionary lookup: the operation routing matched, by its id.
+
+    RoutedMiddleware looks it up per API base path, per request; the sandbox serves one API."""
+
+    app: ASGIApp
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.by_id: dict[str, ASGIApp] = {}
+
+    def add_api(self, specification: Any, **kwargs: Any) -> Any:
+        api = super().add_api(specification, **kwargs)  # type: ignore[misc]
+        self.by_id.update(api.operations)
+        return api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            operation = self.by_id.get(routed_operation_id(scope))  # type: ignore[arg-type]
+            if operation is not None:
+                await operation(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 # --- request validation at its own position, with our validator --------------------
@@ -81,38 +160,30 @@ class _ValidatingOperation:
 
 
 class _ValidationApi(RequestValidationAPI):  # type: ignore[misc]
-    def __init__(
-        self, *args: Any, make_validator: ValidatorFactory, validators: dict[str, ScopeValidator], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, make_validator: ValidatorFactory, **kwargs: Any) -> None:
         self.make_validator = make_validator  # set before the base class builds the operations
-        self.validators = validators
         super().__init__(*args, **kwargs)
 
     def make_operation(self, operation: AbstractOperation) -> _ValidatingOperation | RequestValidationOperation:
         if operation.request_body:
             # Operations with a body keep Connexion's full validation (this API has none today).
             return super().make_operation(operation)
-        validate = self.validators[operation.operation_id] = self.make_validator(operation.parameters)
-        return _ValidatingOperation(self.next_app, validate)
+        return _ValidatingOperation(self.next_app, self.make_validator(operation.parameters))
 
 
-class ParameterValidation(RequestValidationMiddleware):  # type: ignore[misc]
+class ParameterValidation(_OperationById, RequestValidationMiddleware):  # type: ignore[misc]
     """Connexion's request-validation position in the stack, with one validator per operation built at start-up.
 
     Connexion builds a URI parser and a parameter validator for every request."""
 
     api_cls = _ValidationApi
 
-    def __init__(
-        self, app: ASGIApp, make_validator: ValidatorFactory, validators: dict[str, ScopeValidator] | None = None
-    ) -> None:
-        """`validators`: filled with each operation's validator by operationId, for whoever needs them too."""
+    def __init__(self, app: ASGIApp, make_validator: ValidatorFactory) -> None:
         super().__init__(app)
         self.make_validator = make_validator
-        self.validators = {} if validators is None else validators
 
     def add_api(self, specification: Any, **kwargs: Any) -> Any:
-        return super().add_api(specification, make_validator=self.make_validator, validators=self.validators, **kwargs)
+        return super().add_api(specification, make_validator=self.make_validator, **kwargs)
 
 
 # --- API-key security --------------------------------------------------------------
@@ -121,18 +192,60 @@ Verify = Callable[[Scope], None]
 """Checks the request's caller; raises a catalogue error (401, 403) when it may not proceed."""
 
 
-def api_key_security(verify: Verify) -> type[ApiKeySecurityHandler]:
-    """A security handler class for Connexion's security_map that runs `verify` for apiKey schemes.
+class _KeyCheck:
+    def __init__(self, next_app: ASGIApp, verify: Verify) -> None:
+        self.next_app = next_app
+        self.verify = verify
 
-    Connexion instantiates the class with no arguments, so `verify` is bound in a closure."""
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.verify(scope)
+        await self.next_app(scope, receive, send)
 
-    class ScopeKeyHandler(ApiKeySecurityHandler):  # type: ignore[misc]
-        # Internal: get_fn is the security handler's own extension point, not a documented hook.
-        def get_fn(self, security_scheme: dict[str, Any], required_scopes: Any) -> Callable[..., Any]:
-            async def check(request: Any) -> dict[str, Any]:
-                verify(request.scope)
-                return {"sub": "api-key"}  # Connexion stores this as the request's token_info
 
-            return check
+class _KeySecurityApi(SecurityAPI):  # type: ignore[misc]
+    def __init__(self, *args: Any, verify: Verify, **kwargs: Any) -> None:
+        self.verify = verify  # set before the base class builds the operations
+        super().__init__(*args, **kwargs)
 
-    return ScopeKeyHandler
+    def make_operation(self, operation: AbstractOperation) -> ASGIApp:
+        security: list[dict[str, Any]] = operation.security or []
+        next_app: ASGIApp = self.next_app
+        if not security:
+            return next_app  # `security: []`: the health routes ask for no key
+        schemes: dict[str, Any] = operation.security_schemes
+        if len(security) == 1 and len(security[0]) == 1:
+            (scheme,) = security[0]
+            if schemes.get(scheme, {}).get("type") == "apiKey":
+                return _KeyCheck(next_app, self.verify)
+        raise StartupError(f"operation {operation.operation_id} asks for {security}: the sandbox checks one API key")
+
+
+class KeySecurity(_OperationById, SecurityMiddleware):  # type: ignore[misc]
+    """Connexion's security position, where an operation that asks for the API key runs `verify`.
+
+    Connexion's own handler chain (a request object, its scheme lookups and token bookkeeping)
+    would end in the same call; the spec's one scheme is an API key whose caller the outermost
+    layer has already identified."""
+
+    api_cls = _KeySecurityApi
+
+    def __init__(self, app: ASGIApp, verify: Verify) -> None:
+        super().__init__(app)
+        self.verify = verify
+
+    def add_api(self, specification: Any, **kwargs: Any) -> Any:
+        return super().add_api(specification, verify=self.verify, **kwargs)
+
+
+# --- the stack as built ----------------------------------------------------------
+
+
+def built_stack(app: AsyncApp) -> list[Any]:
+    """A started app's layers, outermost first, ending with the app that runs the operations.
+
+    Connexion builds its stack from the middleware list on the app's first call."""
+    # Internal: ConnexionMiddleware keeps the layers it built in middleware_stack (None until the first call).
+    stack: list[Any] | None = app.middleware.middleware_stack
+    if stack is None:
+        raise RuntimeError("the app has not been called yet: Connexion builds its stack on the first call")
+    return list(stack)

@@ -18,9 +18,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.controls.shared_state import KEY_PREFIX, RedisUnavailable, SharedRedis
-from mockserver.http import ADMIN_PREFIX, PREFER_HEADER, is_health
-from mockserver.scope import all_values, caller, request_line, shared_state_failed
-from mockserver.text import as_sent
+from mockserver.http import ADMIN_PREFIX, PREFER_HEADER, header_values, is_health
+from mockserver.scope import caller, shared_state_failed
+from mockserver.text import as_sent, request_line
 
 logger = logging.getLogger("mockserver.journal")
 
@@ -142,7 +142,7 @@ class JournalMiddleware:
         """The entry as JSON, at most ENTRY_LIMIT bytes: every text a client controls is capped and kept ASCII."""
         client = scope.get("client")
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1", "replace")
-        prefer = all_values(scope, self.prefer_header)
+        prefer = header_values(scope, self.prefer_header)
         entry = {
             "time": started_at,
             "method": as_sent(scope["method"].encode("latin-1", "replace"), 16),

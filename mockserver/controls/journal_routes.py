@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -14,7 +14,6 @@ from mockserver import errors
 from mockserver.controls.journal import Entry, Journal
 from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.http import JSON, READ_METHODS
-from mockserver.scope import first_values
 from mockserver.text import quoted
 from mockserver.world import paging
 
@@ -49,8 +48,10 @@ def number(query: dict[str, str], name: str, default: int, most: int | None = No
 class JournalRoutes:
     """GET /__admin/requests (filter by `path` prefix and `status`, page by `page` and `pageSize`) and DELETE."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, read_query: Callable[[bytes], dict[str, str]]) -> None:
+        """`read_query`: the API's own query parser (the first value counts, too many parameters is a 400)."""
         self.journal = journal
+        self.read_query = read_query
 
     async def dispatch(self, request: Request) -> Response:
         try:
@@ -64,7 +65,7 @@ class JournalRoutes:
         raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
 
     async def list(self, request: Request) -> Response:
-        query = first_values(request.scope.get("query_string", b""))  # the first value counts, as on the API
+        query = self.read_query(request.scope.get("query_string", b""))
         path = query.get("path")
         status_filter = query.get("status")
         status = None

@@ -22,9 +22,11 @@ from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimite
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
+from mockserver.compat import routed_operation_id
 from mockserver.controls.shared_state import RedisUnavailable, SharedRedis
 from mockserver.http import is_health
-from mockserver.scope import caller, mark_shared_state_failed, request_line, routed_operation
+from mockserver.scope import caller, mark_shared_state_failed
+from mockserver.text import request_line
 
 logger = logging.getLogger("mockserver.rate_limit")
 
@@ -99,6 +101,6 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Health is never limited (JIM's rule): probes of a load balancer or an orchestrator must get through.
-        if scope["type"] == "http" and routed_operation(scope) is not None and not is_health(scope["path"]):
+        if scope["type"] == "http" and routed_operation_id(scope) is not None and not is_health(scope["path"]):
             await self.limiter.check(scope)
         await self.app(scope, receive, send)
