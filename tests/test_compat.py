@@ -28,8 +28,9 @@ READER = {"X-Api-Key": "jim_ak_sandbox_reader"}
 
 def test_connexion_async_app_builds_its_apis_from_its_middleware_apps_api_cls() -> None:
     app = create_app(Settings(access_log=False))
-    internal = "connexion AsyncApp._middleware_app.api_cls (compat.SandboxApp)"
+    internal = "connexion AsyncApp._middleware_app, ConnexionMiddleware.app, api_cls (compat.SandboxApp)"
     assert app._middleware_app.api_cls is compat.ScopeApi, internal
+    assert app.middleware.app is app._middleware_app, internal
     with app.test_client() as client:
         response = client.get(ITEMS, headers=ADMIN)
     # A handler that takes the scope would be called with keyword arguments by Connexion's own AsyncApi.

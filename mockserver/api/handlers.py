@@ -41,6 +41,18 @@ PageKey = tuple[str, int, int, int]
 """What fixes a page of items: the activity, how many items it has, the page and the page size."""
 
 
+class JsonAnswer(Response):
+    """A 200 answer with header lines encoded once per app: Starlette's Response encodes them on every answer.
+
+    The same header lines, in the same order, as `Response(body, media_type=…, headers=…)` sends."""
+
+    def __init__(self, body: bytes, head: Sequence[tuple[bytes, bytes]], content_type: tuple[bytes, bytes]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = [*head, (b"content-length", b"%d" % len(body)), content_type]
+
+
 Readiness = Callable[[], Awaitable[str | None]]
 """None when a dependency the server needs answers, else what is wrong with it."""
 
@@ -65,11 +77,14 @@ class Handlers:
         self.sort_keys = sort_keys
         self.media_type = media_type
         self.headers = dict(headers or {})
+        self.head = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()]
+        # As Starlette writes it (a text type gains a charset).
+        self.content_type = (b"content-type", Response(media_type=media_type).headers["content-type"].encode("latin-1"))
         self.readiness = readiness
         self.pages: Memo[PageKey, bytes] = pages or Memo("item pages", RENDERED_PAGES)
 
     def json_response(self, body: bytes) -> Response:
-        return Response(content=body, media_type=self.media_type, headers=self.headers)
+        return JsonAnswer(body, self.head, self.content_type)
 
     def envelope(self, page: bytes, window: Window) -> bytes:
         """The paged envelope around the window's rows, already a JSON array."""

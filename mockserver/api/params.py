@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from starlette.types import Scope
 
@@ -28,10 +28,31 @@ ParsedKey = tuple[object, bytes, tuple[tuple[str, str], ...], tuple[str, ...]]
 """What a request's parameters are a function of: the operation's rules, the query, the path, the checked headers."""
 
 
+def query_pairs(query_string: bytes, max_fields: int | None = None) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs as `urllib.parse.parse_qsl(…, keep_blank_values=True)` reads the
+    latin-1 text, more than `max_fields` a ValueError; only names and values that need it are unquoted."""
+    text = query_string.decode("latin-1")
+    if not text:
+        return []
+    if max_fields is not None and 1 + text.count("&") > max_fields:
+        raise ValueError("Max number of fields exceeded")
+    pairs: list[tuple[str, str]] = []
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "+" in name or "%" in name:
+            name = unquote(name.replace("+", " "))
+        if "+" in value or "%" in value:
+            value = unquote(value.replace("+", " "))
+        pairs.append((name, value))
+    return pairs
+
+
 def every_value(query_string: bytes, fold_case: bool = False) -> dict[str, list[str]]:
     """Query parameters with every value of a repeated one, in order (`fold_case` as for first_values)."""
     values: dict[str, list[str]] = {}
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    for key, value in query_pairs(query_string):
         values.setdefault(key.lower() if fold_case else key, []).append(value)
     return values
 
@@ -43,7 +64,7 @@ def first_values(query_string: bytes, fold_case: bool = False) -> dict[str, str]
     More than MAX_QUERY_PARAMETERS is a 400, found by counting separators before anything is parsed."""
     values: dict[str, str] = {}
     try:
-        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS)
+        pairs = query_pairs(query_string, MAX_QUERY_PARAMETERS)
     except ValueError:
         raise errors.too_many_parameters(MAX_QUERY_PARAMETERS) from None
     for key, value in pairs:
@@ -91,6 +112,21 @@ class OperationRules:
         # Parameters an ASP.NET action binds itself (the jim list's filters): every value, keyed by their own name.
         self.bound = [param for param in self.by_location.get("query", []) if param.get("x-binding") == binding.ASPNET]
         self.by_location["query"] = [p for p in self.by_location.get("query", []) if p not in self.bound]
+        # What parsing needs of each path and query parameter, looked up once: (name, the key it is read by,
+        # its schema, its default, whether blank text counts as absent).
+        self.plan = [
+            [
+                (
+                    param["name"],
+                    param["name"].lower() if fold_query_case and location == "query" else param["name"],
+                    param.get("schema", {}),
+                    param.get("schema", {}).get("default"),
+                    wording.blank_text_is_null and param.get("schema", {}).get("type") == "string",
+                )
+                for param in self.by_location.get(location, [])
+            ]
+            for location in ("path", "query")
+        ]
         # A request repeated (same query, path and checked headers) gets the Params already parsed
         # for it: parsing is a pure function of those. Refusals are not kept (an exception is never
         # kept), so every invalid request is parsed and reported afresh.
@@ -119,13 +155,11 @@ class OperationRules:
         wording = self.wording
         problems: dict[str, list[str]] = {}
         parsed: dict[str, Any] = {}
-        for location, raw_values in (("path", path), ("query", query)):
-            for param in self.by_location.get(location, []):
-                name = param["name"]
-                raw = raw_values.get(name.lower() if fold and location == "query" else name)
-                schema = param.get("schema", {})
-                if raw is None or (wording.blank_text_is_null and schema.get("type") == "string" and not raw.strip()):
-                    parsed[name] = schema.get("default")
+        for plan, raw_values in zip(self.plan, (path, query), strict=True):
+            for name, key, schema, default, blank_is_absent in plan:
+                raw = raw_values.get(key)
+                if raw is None or (blank_is_absent and not raw.strip()):
+                    parsed[name] = default
                     continue
                 value, problem = check_value(name, str(raw), schema, wording)
                 if problem:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.apps.asynchronous import AsyncApi
+from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
@@ -54,8 +54,11 @@ class SandboxApp(AsyncApp):  # type: ignore[misc]
         """`memos`: the app's bounded memos, kept here so a benchmark or a test can read their figures."""
         super().__init__(import_name, **kwargs)
         self.memos = memos or Memos()
-        # Internal: AsyncApp has no option for its operation class; its inner app reads api_cls at add_api time.
-        self._middleware_app.api_cls = ScopeApi
+        # Internal: AsyncApp has no option for its inner app's class, which AbstractApp handed to its
+        # ConnexionMiddleware; swapped before the first call, when the middleware builds its stack from it.
+        operations = ScopeOperations()
+        operations.api_cls = ScopeApi
+        self._middleware_app = self.middleware.app = operations
 
 
 # --- what routing matched ----------------------------------------------------------
@@ -134,11 +137,16 @@ class _OperationById:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            operation = self.by_id.get(routed_operation_id(scope))  # type: ignore[arg-type]
+            routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})  # routed_operation_id, inline
+            operation = self.by_id.get(routing.get("operation_id"))
             if operation is not None:
                 await operation(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class ScopeOperations(_OperationById, AsyncASGIApp):  # type: ignore[misc]
+    """The app at the bottom of the stack: each operation's handler, found by one lookup."""
 
 
 # --- request validation at its own position, with our validator --------------------
