@@ -330,6 +330,8 @@ def hot_and_depth(bench: Bench, bodies: Mapping[str, bytes]) -> list[report.Row]
         depth_rows = [] if options.hot_only else depth(bench, ours)
     for server, row in measured:
         bench.note_log(server)
+        if server is ours or server is jim:
+            row.memos = server.memo_figures()
         if row is not ceiling_row:
             row.ratio = ratio(row.rps, ceiling_row.rps)
     for _, row in measured:
@@ -431,6 +433,7 @@ def fresh_cold_run(
         bench.problems += mismatches(ours, check)
         row.rss_mb = max(row.rss_mb or 0.0, ours.peak_rss_mb())
     bench.note_log(ours)
+    row.memos = ours.memo_figures()
     return result
 
 
@@ -570,6 +573,7 @@ def legend(bench: Bench, results: Results) -> list[str]:
             "       so the 2-worker figure understates what 2 workers serve alone.",
         ]
     lines += [f"note: {note}" for row in results.rows for note in row.notes]
+    lines += [f"{row.scenario} / {row.server}, last run: {memo}" for row in results.rows for memo in row.memos]
     lines.append("problems: " + ("none seen" if not bench.problems else ""))
     lines += [f"  - {problem}" for problem in bench.problems]
     return lines

@@ -100,6 +100,8 @@ async def measure(scenario: str, count: int, rounds: int, profile: str | None, t
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)
         pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
+    for figures in app.memos:
+        print(f"  {scenario}: {figures.line()}")
     return best / count * 1e6
 
 

@@ -44,6 +44,8 @@ class Row:
     rss_mb: float | None = None
     ratio: float | None = None
     notes: list[str] = field(default_factory=list)
+    memos: list[str] = field(default_factory=list)
+    """What the server's memos did in its last run, as it logged them on stopping (ours only)."""
 
     @property
     def rps(self) -> float:
@@ -93,6 +95,7 @@ class Row:
             "peak_rss_mb": self.rss_mb,
             "ratio": self.ratio,
             "notes": self.notes,
+            "memos": self.memos,
             "runs": [asdict(run) | {"rps": round(run.rps, 1)} for run in self.runs],
         }
 

@@ -103,10 +103,19 @@ class RunningServer:
             used = now
         return time.monotonic() - started
 
+    def memo_figures(self) -> list[str]:
+        """The figures of each memo, as a stopped mockserver logs them ("memo routes: … kept, … hits, …")."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return [line[line.index(MEMO_LINE) :] for line in text.splitlines() if MEMO_LINE in line]
+
     def log_problems(self) -> list[str]:
         """Lines of the server's output that report errors, to surface failures wrk cannot see."""
         text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
         return [line for line in text.splitlines() if "Traceback" in line or " ERROR " in line or "Error:" in line]
+
+
+MEMO_LINE = "memo "
+"""How mockserver's shutdown line for a memo's figures begins (mockserver/memo.py MemoFigures.line)."""
 
 
 def free_port() -> int:
