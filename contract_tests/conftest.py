@@ -54,7 +54,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     if base_url is None:
         from mockserver.app import create_app
         from mockserver.settings import Settings
-        from mockserver.world.clock import ManualClock
+        from mockserver.world.runs.clock import ManualClock
 
         # The stack `mockserver serve` builds with default settings. The world's clock stands still unless
         # a test turns it (Target.wait), so answers do not change under a test.

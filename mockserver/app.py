@@ -38,7 +38,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects
 from mockserver.settings import Settings
-from mockserver.world.clock import Clock, RunningClock
+from mockserver.world.runs.clock import Clock, RunningClock
 from mockserver.world.store import Store, load_store
 
 REMEMBERED_ROUTES = 4096

@@ -13,7 +13,7 @@ from functools import cached_property
 from starlette.types import Scope
 
 from mockserver.preference import Preference
-from mockserver.world.keys import ApiKey, KeyStore
+from mockserver.world.fixtures.keys import ApiKey, KeyStore
 from mockserver.world.paging import DEFAULT_PAGE, DEFAULT_PAGE_SIZE
 
 CALLER = "mockserver.caller"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mockserver.world.hashing import digest, external_id, uuid4_from_free_bits
-from mockserver.world.names import display_name
+from mockserver.world.items.hashing import digest, external_id, uuid4_from_free_bits
+from mockserver.world.items.names import display_name
 
 ACTIVITY = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "items" / f"{ACTIVITY}.json"

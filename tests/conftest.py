@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.settings import PROJECT_ROOT, Settings
-from mockserver.world.clock import ManualClock
+from mockserver.world.runs.clock import ManualClock
 from scripts.contract_live import wait_until_healthy
 
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}

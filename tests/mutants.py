@@ -30,9 +30,10 @@ from mockserver import compat, errors
 from mockserver.api import handlers, params
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.world import live, paging
-from mockserver.world.figures import TOTALS
+from mockserver.world import paging
 from mockserver.world.filters import NO_FILTER, ListFilter
+from mockserver.world.items.figures import TOTALS
+from mockserver.world.runs import live
 
 ENV = "MOCKSERVER_MUTANT"
 BIG_PAGE = 1_000_000

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.world.keys import ApiKey, KeyStore
+from mockserver.world.fixtures.keys import ApiKey, KeyStore
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
 ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items"

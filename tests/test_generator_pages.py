@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.world.generator import MISSING_EXTERNAL_ID, GeneratedActivity
-from mockserver.world.pools import ERRORPOOL_SIZE_SIZE, ItemPools
+from mockserver.world.items.generator import MISSING_EXTERNAL_ID, GeneratedActivity
+from mockserver.world.items.pools import ERROR_POOL_SIZE, ItemPools
 from mockserver.world.vocabulary import ERROR_TYPES
 
 POOLS = ItemPools(7)
@@ -27,7 +27,7 @@ def formula(generated: GeneratedActivity, index: int) -> bytes:
     if pool is None:
         error = round_ % len(ERROR_TYPES)
         body = pools.errors[error].bodies[
-            (generated._error_offsets[error] + round_ // len(ERROR_TYPES)) % ERRORPOOL_SIZE_SIZE
+            (generated._error_offsets[error] + round_ // len(ERROR_TYPES)) % ERROR_POOL_SIZE
         ]
         if error == MISSING_EXTERNAL_ID:
             return b'{"id":"%08x%b","externalIdValue":null,%b' % (head, pools.id_tails[h & 4095], body)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from mockserver.world.generator import GeneratedActivity
-from mockserver.world.pools import ItemPools
-from mockserver.world.tally import Tally, parse_outcome_summary, tally_items
+from mockserver.world.items.generator import GeneratedActivity
+from mockserver.world.items.pools import ItemPools
+from mockserver.world.items.tally import Tally, parse_outcome_summary, tally_items
 
 CHUNK = 20_000
 

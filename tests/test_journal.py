@@ -21,7 +21,7 @@ from mockserver.controls.journal import (
     MemoryJournal,
 )
 from mockserver.settings import PROJECT_ROOT
-from mockserver.world.keys import KeyStore
+from mockserver.world.fixtures.keys import KeyStore
 from tests.conftest import ADMIN, SEED_ACTIVITY
 from tests.declared import resolved
 

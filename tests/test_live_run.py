@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from mockserver import serving
 from mockserver.cli import main
 from mockserver.settings import Settings
-from mockserver.world.clock import ManualClock, RunningClock
+from mockserver.world.runs.clock import ManualClock, RunningClock
 from tests.conftest import ADMIN
 
 RUN = "a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2"

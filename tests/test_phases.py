@@ -1,5 +1,5 @@
 """A run's steps as JIM records them: one after another from `executed`, nested ones closing with their host, the
-step a failed run was in Failed, steps never entered Skipped (world/phases.py)."""
+step a failed run was in Failed, steps never entered Skipped (world/runs/phases.py)."""
 
 from __future__ import annotations
 

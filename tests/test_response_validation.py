@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from mockserver.app import create_app
 from mockserver.profiles import PROFILES
 from mockserver.settings import Settings
-from mockserver.world.clock import ManualClock
+from mockserver.world.runs.clock import ManualClock
 from tests.conftest import ADMIN
 
 ACTIVITIES = "/api/v1/activities"

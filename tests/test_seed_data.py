@@ -8,8 +8,8 @@ from collections import Counter
 
 from starlette.testclient import TestClient
 
-from mockserver.world.generator import GeneratedActivity
-from mockserver.world.pools import ItemPools
+from mockserver.world.items.generator import GeneratedActivity
+from mockserver.world.items.pools import ItemPools
 from mockserver.world.vocabulary import ERROR_TYPES
 from tests.conftest import ADMIN, LARGE_ACTIVITY, SEED_ACTIVITY, SYNC_ACTIVITY
 

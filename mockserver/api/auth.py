@@ -6,7 +6,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
 from mockserver.scope import Caller, caller, leave_caller
-from mockserver.world.keys import KeyStore
+from mockserver.world.fixtures.keys import KeyStore
 
 
 def credential(scope: Scope, name: bytes) -> str | None:

@@ -17,7 +17,7 @@ from mockserver.world.activity import Activity
 from mockserver.world.filters import FILTER_FIELDS, ListFilter
 from mockserver.world.listing import DEFAULT_SORT
 from mockserver.world.paging import Window
-from mockserver.world.progress import progress_json
+from mockserver.world.runs.progress import progress_json
 from mockserver.world.store import Store
 
 PRODUCT = "JIM"

@@ -15,7 +15,7 @@ import httpx
 from mockserver.app import create_app
 from mockserver.profiles import PROFILES
 from mockserver.settings import Settings
-from mockserver.world.clock import ManualClock
+from mockserver.world.runs.clock import ManualClock
 
 ACTIVITIES = "/api/v1/activities"
 KEY_HEADER = "X-Api-Key"

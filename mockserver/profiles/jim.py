@@ -22,7 +22,7 @@ from mockserver.profiles.profile import Profile
 from mockserver.resources import OVERLAYS
 from mockserver.text import quoted
 from mockserver.world import paging
-from mockserver.world.figures import EXCLUSION_FIELDS, STATS_FIELDS, TOTALS
+from mockserver.world.items.figures import EXCLUSION_FIELDS, STATS_FIELDS, TOTALS
 from mockserver.world.shapes import DETAIL_FIELDS, HEADER_FIELDS, SCHEDULE_FIELDS, Shape
 
 VALIDATION_PROBLEM_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.1"

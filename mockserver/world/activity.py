@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.world.items import ItemSource
+from mockserver.world.items.source import ItemSource
 from mockserver.world.shapes import SCHEDULE_FIELDS, Shape
 from mockserver.world.vocabulary import RUN_PROFILE
 
@@ -30,9 +30,9 @@ class Activity:
     children: tuple[str, ...]
     """The ids of the child activities, in (created, id) order."""
     phases: Sequence[Mapping[str, Any]]
-    """The run's steps (world/phases.py); none for other activities."""
+    """The run's steps (world/runs/phases.py); none for other activities."""
     attribution: Mapping[str, Any]
-    """Which schedule execution ran it, as which step (world/schedules.py); all null when none did."""
+    """Which schedule execution ran it, as which step (world/runs/schedules.py); all null when none did."""
     operation_counts: Mapping[str, int]
     """Items by change type, named as the profile names them, in JIM's order, zeros left out."""
     rate: float | None

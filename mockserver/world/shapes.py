@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.world.figures import HEADER_TOTALS, STATS_FIELDS
+from mockserver.world.items.figures import HEADER_TOTALS, STATS_FIELDS
 
 HEADER_FIELDS = (
     "id",

@@ -15,17 +15,17 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.world import phases
-from mockserver.world.activities import ActivityReader
 from mockserver.world.activity import Activity
-from mockserver.world.clock import Clock, ManualClock
 from mockserver.world.files import FixtureError
-from mockserver.world.keys import KEYS_FILE, KeyStore, load_keys
+from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
+from mockserver.world.fixtures.reader import ActivityReader
+from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.listing import Listing
-from mockserver.world.live import Live
-from mockserver.world.phases import Timeline
+from mockserver.world.runs import phases
+from mockserver.world.runs.clock import Clock, ManualClock
+from mockserver.world.runs.live import Live
+from mockserver.world.runs.phases import Timeline
 from mockserver.world.shapes import DOCUMENTED, Shape
-from mockserver.world.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.times import seconds, utc
 
 __all__ = ["FixtureError", "Moment", "Store", "load_store"]

@@ -10,14 +10,14 @@ from typing import Any
 
 import orjson
 
-from mockserver.world.hashing import M64, digest, guid_tail, mix
-from mockserver.world.names import FIRST_NAMES, GROUP_AREAS, GROUP_KINDS, LAST_NAMES
-from mockserver.world.tally import parse_outcome_summary
+from mockserver.world.items.hashing import M64, digest, guid_tail, mix
+from mockserver.world.items.names import FIRST_NAMES, GROUP_AREAS, GROUP_KINDS, LAST_NAMES
+from mockserver.world.items.tally import parse_outcome_summary
 from mockserver.world.vocabulary import ERROR_TYPES
 
 POOL_SIZE = 4096
 """Prepared bodies and GUID tails per pool; the head makes each id unique."""
-ERRORPOOL_SIZE_SIZE = 256
+ERROR_POOL_SIZE = 256
 
 # An item is `{"id":"<head><id end><external head><external end><body>`: the heads are formatted per
 # item, everything else is prepared here. The ends carry the JSON that follows a GUID's tail.
@@ -135,7 +135,7 @@ class ItemPools:
         self._bodies: dict[tuple[str, str], Pool] = {}
         self.errors = [
             Pool.build(
-                [self._member(self.bits(10 + e, n), "Update", error, None) for n in range(ERRORPOOL_SIZE_SIZE)],
+                [self._member(self.bits(10 + e, n), "Update", error, None) for n in range(ERROR_POOL_SIZE)],
                 self.change_names,
             )
             for e, error in enumerate(ERROR_TYPES)

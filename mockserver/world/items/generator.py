@@ -16,17 +16,17 @@ from typing import Any
 
 import orjson
 
-from mockserver.world.hashing import M64, digest, mix
-from mockserver.world.pools import (
+from mockserver.world.items.hashing import M64, digest, mix
+from mockserver.world.items.pools import (
     AFTER_ID,
-    ERRORPOOL_SIZE_SIZE,
+    ERROR_POOL_SIZE,
     NULL_EXTERNAL_ID,
     POOL_SIZE,
     ItemPools,
     Pool,
     change_type_for,
 )
-from mockserver.world.tally import Tally
+from mockserver.world.items.tally import Tally
 from mockserver.world.vocabulary import ERROR_TYPES
 
 MAX_COUNT = 2**32
@@ -74,7 +74,7 @@ class GeneratedActivity:
             kind = change_type_for(slot)
             pool = None if kind == "Error" and errors else pools.bodies(outcomes, "Update" if kind == "Error" else kind)
             self._slots.append((pool, self._offset(slot) % POOL_SIZE))
-        self._error_offsets = [self._offset(100 + e) % ERRORPOOL_SIZE_SIZE for e in range(len(ERROR_TYPES))]
+        self._error_offsets = [self._offset(100 + e) % ERROR_POOL_SIZE for e in range(len(ERROR_TYPES))]
         # The same, as columns; the error slot's bodies come from the error pools (`_bodies`).
         self._error_slot = self._slots[99][0] is None
         self._slot_bodies = [pool.bodies if pool is not None else ERROR_SLOT for pool, _ in self._slots]
@@ -162,7 +162,7 @@ class GeneratedActivity:
                 # The error slot takes the error types in turn, each walking its own pool.
                 error = round_ % len(ERROR_TYPES)
                 offset = self._error_offsets[error] + round_ // len(ERROR_TYPES)
-                bodies[-1] = self.pools.errors[error].bodies[offset % ERRORPOOL_SIZE_SIZE]
+                bodies[-1] = self.pools.errors[error].bodies[offset % ERROR_POOL_SIZE]
                 if error == MISSING_EXTERNAL_ID:
                     missing.append(end - 1 - start)
             index, round_, slot = end, round_ + 1, 0

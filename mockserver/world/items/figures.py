@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.world.tally import Tally
+from mockserver.world.items.tally import Tally
 
 OUTCOME_COUNTERS: Mapping[str, str] = {
     # outcome type in an item's outcomeSummary -> the execution-statistics counter it adds to

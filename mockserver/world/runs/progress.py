@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from mockserver.world.activity import Activity
-from mockserver.world.phases import current
+from mockserver.world.runs.phases import current
 from mockserver.world.times import iso, number
 
 

@@ -10,11 +10,11 @@ from typing import Any, Protocol
 import orjson
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.world.figures import OUTCOME_TYPES
 from mockserver.world.files import check_records, fixture_error, read_json, unique
-from mockserver.world.generator import GeneratedActivity
-from mockserver.world.pools import ItemPools, served_as
-from mockserver.world.tally import Tally, parse_outcome_summary, tally_items
+from mockserver.world.items.figures import OUTCOME_TYPES
+from mockserver.world.items.generator import GeneratedActivity
+from mockserver.world.items.pools import ItemPools, served_as
+from mockserver.world.items.tally import Tally, parse_outcome_summary, tally_items
 from mockserver.world.vocabulary import CHANGE_TYPES, ERROR_TYPES
 
 

@@ -1,0 +1,1 @@
+"""Runs and the clock they move by: a run's steps, runs in progress, progress snapshots, schedule attribution."""
