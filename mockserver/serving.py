@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import sys
 from typing import Any
 
 import uvicorn
@@ -15,7 +17,17 @@ from mockserver.settings import Settings
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
 APP_FACTORY = "mockserver.app:create_app_from_environment"
-BATCHED_LINES = f"{BatchedLines.__module__}.{BatchedLines.__qualname__}"
+
+
+def log_handler() -> BatchedLines:
+    """The one handler every log record goes through when served: queued, written by a thread, never blocking.
+
+    A log line written on the event loop to a pipe nobody reads (a stalled CI runner or log driver)
+    would stop every request, health included. Python's warnings are written by the warnings module
+    itself, so they are made log records here, where logging is configured in each process.
+    """
+    logging.captureWarnings(True)
+    return BatchedLines(sys.stderr)
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -24,17 +36,24 @@ def log_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
-            # Access lines are written in batches off the request path, in the same format.
-            "access": {"class": BATCHED_LINES, "formatter": "plain", "stream": "ext://sys.stderr"},
-        },
+        # One handler, one writer thread, so the lines of every logger stay in order.
+        "handlers": {"stderr": {"()": f"{__name__}.log_handler", "formatter": "plain"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             "uvicorn.access": {"level": "WARNING"},
-            "mockserver.access": {"handlers": ["access"], "propagate": False},
+            # Access lines are formatted by the handler's frame, off the LogRecord path (controls/access_log.py).
+            "mockserver.access": {"handlers": ["stderr"], "propagate": False},
         },
     }
+
+
+def announce(line: str) -> None:
+    """Write a line that must show whatever the log level (the start-up line) through the queued log handler."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, BatchedLines):
+            handler.queue(line + "\n")
+            return
+    print(line, file=sys.stderr)
 
 
 def freeze_startup_objects() -> None:
@@ -68,7 +87,9 @@ def serve(app: Any, settings: Settings) -> None:
     """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
     if settings.workers == 1:
         freeze_startup_objects()
-        uvicorn.run(app, **uvicorn_options(settings))
+        # Logging is already configured (the CLI did, before building the app): configured again, its
+        # queued lines would wait on the old handler's close, up to CLOSE_SECONDS on a stalled pipe.
+        uvicorn.run(app, **{**uvicorn_options(settings), "log_config": None})
         return
     # Workers are separate processes: each rebuilds the app from the same settings, exported here.
     os.environ.update(settings.as_environment())
