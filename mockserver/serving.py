@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
+import resource
 import sys
 from typing import Any
 
@@ -83,8 +85,18 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def raise_file_limit() -> None:
+    """Open files up to the hard limit, as many servers do at start: each connection is one (workers inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        # Some systems refuse what they report: the connection ceiling (compat) follows whatever limit holds.
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def serve(app: Any, settings: Settings) -> None:
     """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
+    raise_file_limit()
     if settings.workers == 1:
         freeze_startup_objects()
         # Logging is already configured (the CLI did, before building the app): configured again, its
