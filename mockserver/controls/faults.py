@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
+from mockserver.http import is_health
 from mockserver.scope import params, routed_operation
 from mockserver.settings import MAX_LATENCY_MS
 from mockserver.text import quoted
@@ -102,7 +103,8 @@ class FaultMiddleware:
         self.chaos = chaos
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and routed_operation(scope) is not None:
+        # Health is exempt, as from the rate limit: an orchestrator's probe must not restart the sandbox under test.
+        if scope["type"] == "http" and routed_operation(scope) is not None and not is_health(scope["path"]):
             delay, code = self.chaos.draw() if self.chaos else (0.0, None)
             retry = None
             preference = params(scope).prefer
