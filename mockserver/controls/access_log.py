@@ -190,7 +190,13 @@ class AccessLog:
         finally:
             query = scope.get("query_string", b"")
             target = printable(quoted(scope["path"] + ("?" + query.decode("latin-1") if query else ""), LOG_LIMIT))
-            fields = (scope["method"], target, status, (time.perf_counter() - started) * 1000, caller(scope).shown)
+            fields = (
+                scope["method"],
+                target,
+                status,
+                (time.perf_counter() - started) * 1000,
+                printable(caller(scope).shown),
+            )
             batched = batched_handler()
             if batched is None:
                 access_logger.info(ACCESS_FORMAT, *fields)
