@@ -1,4 +1,4 @@
-"""Nothing a client sends can write a line of its own into the log: every character a line reader breaks at is escaped."""
+"""Nothing a client sends writes a line of its own into the log: every character a line reader breaks at is escaped."""
 
 from __future__ import annotations
 
