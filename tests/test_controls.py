@@ -203,3 +203,26 @@ def test_an_unreachable_redis_stops_the_server_before_it_listens() -> None:
     assert result.returncode == 2
     assert "cannot reach Redis" in result.stderr and url in result.stderr
     assert "Uvicorn running" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:{port}/0?password=s3cret-in-query",
+        "redis://default:s3cret-in-userinfo@127.0.0.1:{port}/0",
+        "redis://s3cret-as-user@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password=s3cret-bad&socket_timeout=nonsense",
+    ],
+    ids=["query", "userinfo", "lone-user", "bad-option"],
+)
+def test_no_form_of_a_redis_password_is_ever_printed(url: str) -> None:
+    url = url.format(port=free_port())
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--journal", "--redis-url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr, result.stderr
+    assert "redis" in result.stderr.lower() and "Traceback" not in result.stderr, result.stderr
