@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import ipaddress
 import logging
 import os
 import resource
@@ -47,6 +48,27 @@ def log_config(level: str) -> dict[str, Any]:
             "mockserver.access": {"handlers": ["stderr"], "propagate": False},
         },
     }
+
+
+def exposure_warnings(settings: Settings) -> list[str]:
+    """What is open to anyone who can reach the port, when it is bound beyond loopback."""
+    if settings.journal_size == 0 or is_loopback(settings.host):
+        return []
+    return [
+        f"the request journal (/__admin/requests) is open to anyone who can reach {settings.host}:{settings.port}:"
+        " it needs no key, shows every request's path, query and key prefix, and DELETE empties it;"
+        " bind 127.0.0.1 (--host) unless the network is private"
+    ]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name, never resolved) reaches only this machine."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
 
 
 def announce(line: str) -> None:
