@@ -1,0 +1,222 @@
+"""The figures of docs/reliability.md's issue-22 probes, printed (never asserted): memory and recovery.
+
+    .venv/bin/python benchmarks/reliability.py                 # every probe, about a minute
+    .venv/bin/python benchmarks/reliability.py journal         # one of: journal pipelining pipe workers
+
+`journal`: resident bytes a kept entry costs, 100,000 ordinary and 100,000 of the largest, and what
+clearing gives back (in this process, through the journal's own layer). `pipelining`: a served
+process's resident memory while one connection pipelines requests it never reads. `pipe`: requests
+answered by a server whose output pipe nobody reads. `workers`: seconds until the workers of a
+SIGKILLed master stop serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import gc
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import contextlib
+
+from mockserver.controls.journal import JournalMiddleware, MemoryJournal  # noqa: E402
+from mockserver.scope import identify  # noqa: E402
+from mockserver.world.keys import KeyStore  # noqa: E402
+
+PAGE = 4096
+ENTRIES = 100_000
+WORST = bytes(range(256)) * 40
+
+
+def resident(pid: int | str = "self") -> int:
+    """Resident bytes of a process, from /proc."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def journal_scope(worst: bool, n: int) -> dict[str, Any]:
+    if worst:
+        return {
+            "type": "http",
+            "method": "PROPPATCH",
+            "path": WORST.decode("latin-1"),
+            "raw_path": WORST,
+            "query_string": WORST,
+            "headers": [(b"prefer", WORST), (b"x-api-key", b"jim_ak_sandbox_admin_" + b"x" * 50)],
+            "client": ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535),
+        }
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": f"/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items/{n}",
+        "query_string": b"pageSize=100",
+        "headers": [(b"x-api-key", b"jim_ak_sandbox_admin")],
+        "client": ("127.0.0.1", 50000),
+    }
+
+
+def journal() -> None:
+    """Each kind in a fresh process: memory a first fill freed would otherwise be reused by the second."""
+    for kind in ("ordinary", "largest"):
+        subprocess.run([sys.executable, __file__, "journal-fill", kind], check=True)
+
+
+def journal_fill(kind: str) -> None:
+    keys = KeyStore([])
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def nothing(message: Any) -> None:
+        return None
+
+    async def fill(layer: JournalMiddleware, worst: bool) -> None:
+        for n in range(ENTRIES):
+            scope = journal_scope(worst, n)
+            identify(scope, keys, b"x-api-key")
+            await layer(scope, nothing, nothing)
+
+    for worst in (kind == "largest",):
+        store = MemoryJournal(ENTRIES)
+        layer = JournalMiddleware(answer, store)
+        gc.collect()
+        before = resident()
+        asyncio.run(fill(layer, worst))
+        gc.collect()
+        full = resident()
+        size = len(asyncio.run(store.read(0, 1))[1][0])
+        asyncio.run(store.clear())
+        gc.collect()
+        cleared = resident()
+        kind = "largest" if worst else "ordinary"
+        print(
+            f"journal: {ENTRIES:,} {kind} entries of {size} bytes of JSON: {(full - before) / ENTRIES:,.0f} bytes"
+            f" each resident ({(full - before) / 1e6:.1f} MB); after DELETE {(full - cleared) / 1e6:.1f} MB given back"
+        )
+
+
+def serve(*args: str, **popen: Any) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args]
+    server = subprocess.Popen(command, cwd=ROOT, **popen)
+    base = f"http://127.0.0.1:{port}"
+    give_up = time.monotonic() + 60
+    while time.monotonic() < give_up:
+        try:
+            if httpx.get(f"{base}/api/v1/health/live", timeout=1).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def pipelining(megabytes: int = 4) -> None:
+    server, base = serve("--no-access-log", "--log-level", "warning", stdout=subprocess.DEVNULL)
+    try:
+        before = resident(server.pid)
+        request = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        burst = request * (megabytes * 1_000_000 // len(request))
+        host, port = base.removeprefix("http://").split(":")
+        peak, sent = before, 0
+        with socket.create_connection((host, int(port))) as conn:
+            conn.setblocking(False)
+            give_up = time.monotonic() + 10
+            while time.monotonic() < give_up and sent < len(burst):
+                try:
+                    sent += conn.send(burst[sent : sent + 65536])
+                except BlockingIOError:
+                    time.sleep(0.01)
+                except OSError:
+                    break  # closed by the server
+                peak = max(peak, resident(server.pid))
+            for _ in range(20):
+                peak = max(peak, resident(server.pid))
+                time.sleep(0.05)
+        print(
+            f"pipelining: {sent / 1e6:.1f} MB of {len(request)}-byte requests sent on one connection, never read:"
+            f" server resident {before / 1e6:.0f} MB -> peak {peak / 1e6:.0f} MB"
+            f" (+{(peak - before) / 1e6:.0f} MB, {(peak - before) / max(sent, 1):.1f} bytes a byte sent)"
+        )
+    finally:
+        server.kill()
+        server.wait()
+
+
+def pipe(requests: int = 2000) -> None:
+    server, base = serve("--log-level", "info", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert server.stdout is not None
+    fcntl.fcntl(server.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe, a page
+    answered = 0
+    started = time.monotonic()
+    try:
+        with httpx.Client(timeout=5) as client:
+            for n in range(requests):
+                try:
+                    client.get(f"{base}/api/v1/health/version", params={"n": n})
+                except httpx.TransportError:
+                    break
+                answered += 1
+        seconds = time.monotonic() - started
+        print(
+            f"pipe: output to a 4 KB pipe nobody reads: {answered:,} of {requests:,} requests answered"
+            f" ({seconds:.1f} s); health then: {httpx.get(f'{base}/api/v1/health', timeout=5).status_code}"
+        )
+    finally:
+        server.kill()
+        server.communicate()
+
+
+def workers() -> None:
+    server, base = serve("--workers", "2", "--no-access-log", stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        children = [int(pid) for pid in subprocess.check_output(["pgrep", "-P", str(server.pid)]).split()]
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+        killed = time.monotonic()
+        while time.monotonic() - killed < 30:
+            try:
+                httpx.get(f"{base}/api/v1/health/live", timeout=1)
+            except httpx.TransportError:
+                break
+            time.sleep(0.05)
+        else:
+            print("workers: still serving 30 s after their master was SIGKILLed")
+            return
+        print(f"workers: the port stopped answering {time.monotonic() - killed:.2f} s after the master's SIGKILL")
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+PROBES = {"journal": journal, "pipelining": pipelining, "pipe": pipe, "workers": workers}
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["journal-fill"]:
+        journal_fill(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("probes", nargs="*", choices=[[], *PROBES], default=list(PROBES))
+    for name in parser.parse_args().probes or PROBES:
+        PROBES[name]()
+
+
+if __name__ == "__main__":
+    main()
