@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import fcntl
 import gc
 import os
@@ -27,14 +28,11 @@ from typing import Any
 
 import httpx
 
+from mockserver.controls.journal import JournalMiddleware, MemoryJournal
+from mockserver.scope import identify
+from mockserver.world.keys import KeyStore
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import contextlib
-
-from mockserver.controls.journal import JournalMiddleware, MemoryJournal  # noqa: E402
-from mockserver.scope import identify  # noqa: E402
-from mockserver.world.keys import KeyStore  # noqa: E402
 
 PAGE = 4096
 ENTRIES = 100_000
