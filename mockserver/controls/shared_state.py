@@ -21,6 +21,8 @@ from mockserver.text import printable
 KEY_PREFIX = "mockserver"
 """Every Redis key the sandbox writes starts with this, so a shared Redis can be inspected or flushed by prefix."""
 
+READY_KEY, READY_MS = f"{KEY_PREFIX}:ready", 60_000
+"""What the readiness check writes (a byte, expiring a minute later), to learn that Redis takes writes."""
 FAILURES = (redis.RedisError, OSError, TimeoutError, StorageError)
 """What a Redis that is gone, stalled or refusing raises, through redis-py, limits or the deadline."""
 
@@ -88,13 +90,22 @@ class SharedRedis:
     def describe(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError | redis.TimeoutError):
             return f"Redis did not answer within {self.timeout * 1000:g} ms"
+        if isinstance(exc, redis.exceptions.OutOfMemoryError):
+            return "Redis refuses writes: it is out of memory (maxmemory)"
+        if isinstance(exc, redis.exceptions.ReadOnlyError):
+            return "Redis refuses writes: it is a read-only replica"
+        if isinstance(exc, redis.ResponseError):
+            return "Redis refuses writes"
         return "Redis cannot be reached"
 
     async def problem(self) -> str | None:
-        """None when Redis answers a PING within its deadline, else what is wrong (for /api/v1/health/ready)."""
+        """None when Redis takes a write within its deadline, else what is wrong (for /api/v1/health/ready).
+
+        A write, not a PING: a Redis out of memory or a read-only replica answers PING while refusing
+        every count and entry the sandbox writes."""
         try:
             async with self.deadline():
-                await cast("Awaitable[bool]", self.client.ping())
+                await cast("Awaitable[bool]", self.client.set(READY_KEY, b"1", px=READY_MS))
         except RedisUnavailable as exc:
             return str(exc)
         return None
