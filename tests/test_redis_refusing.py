@@ -1,4 +1,4 @@
-"""A Redis that answers but refuses writes (out of memory, a read-only replica), and a Redis journal at its full size."""
+"""A Redis that answers but refuses writes (out of memory, a read-only replica); a Redis journal at its full size."""
 
 from __future__ import annotations
 

@@ -100,7 +100,8 @@ class JournalRoutes:
         """(how many entries match, matches start..stop-1): every entry is read, READ_CHUNK at a time, each chunk
         within Redis's deadline (a whole journal of 100,000 entries, up to 100 MB, is not), and only the page kept.
         An entry written meanwhile shifts the list: a chunk's edge may then see an entry twice, or miss one."""
-        count, window, offset = 0, [], 0
+        count, offset = 0, 0
+        window: list[Entry] = []
         while True:
             total, raw = await self.journal.read(offset, offset + READ_CHUNK)
             for entry in matching(raw, path, status):
