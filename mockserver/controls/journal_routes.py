@@ -20,6 +20,8 @@ from mockserver.world import paging
 
 PAGE_SIZE = 100
 """Entries a page holds unless `pageSize` asks for another number."""
+Entries = list[Entry]
+"""Named at module level: inside JournalRoutes, `list` is its method."""
 READ_CHUNK = 1000
 """Entries a filtered read fetches at once: at most about 1 MB, one Redis command well within its deadline."""
 MAX_PAGE_SIZE = 1000
@@ -96,12 +98,12 @@ class JournalRoutes:
         }
         return Response(orjson.dumps(body), media_type=JSON)
 
-    async def filtered(self, path: str | None, status: int | None, start: int, stop: int) -> tuple[int, list[Entry]]:
+    async def filtered(self, path: str | None, status: int | None, start: int, stop: int) -> tuple[int, Entries]:
         """(how many entries match, matches start..stop-1): every entry is read, READ_CHUNK at a time, each chunk
         within Redis's deadline (a whole journal of 100,000 entries, up to 100 MB, is not), and only the page kept.
         An entry written meanwhile shifts the list: a chunk's edge may then see an entry twice, or miss one."""
         count, offset = 0, 0
-        window: list[Entry] = []
+        window: Entries = []
         while True:
             total, raw = await self.journal.read(offset, offset + READ_CHUNK)
             for entry in matching(raw, path, status):
