@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
+from mockserver.compat.uvicorn_protocol import MAX_PIPELINED
 from scripts.contract_live import wait_until_healthy
-from tests.conftest import free_port
+from tests.conftest import free_port, served
 
 PATIENCE = 15.0
 """How long a test waits for the server before calling it a hang (many times any deadline, for a busy machine)."""
@@ -60,3 +63,21 @@ def test_a_log_pipe_nobody_reads_never_freezes_the_server() -> None:
             httpx.get(f"{base}/api/v1/health/version", params={"n": n}, timeout=PATIENCE)
         assert httpx.get(f"{base}/api/v1/health", timeout=PATIENCE).status_code == 200
         assert server.poll() is None
+
+
+def test_a_connection_may_queue_only_so_many_pipelined_requests(tmp_path: Path) -> None:
+    # 2,000 requests in one write, answers not read until all are sent: past the bound the connection is
+    # closed, so what one connection holds is bounded, not what it sends.
+    with served("--no-access-log", "--log-level", "warning", log=tmp_path / "server.log") as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE) as conn:
+            with contextlib.suppress(OSError):  # closed while sending: what the test wants
+                conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
+            received = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := conn.recv(65536):
+                    received += chunk
+        assert httpx.get(f"{base}/api/v1/health", timeout=PATIENCE).status_code == 200
+    answered = received.count(b"HTTP/1.1 200 ")
+    assert answered <= min(2 * MAX_PIPELINED, 1000), f"{answered} answered: the connection queued them all"
+    assert "pipelined" in (tmp_path / "server.log").read_text()

@@ -260,3 +260,11 @@ def test_uvicorn_connections_set_lets_compat_close_the_longest_idle_at_its_ceili
     assert len(state.connections) == 2, internal
     for transport in opened:
         transport.close()
+
+
+def test_uvicorn_pipeline_queue_is_what_compat_bounds(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * (compat.uvicorn_protocol.MAX_PIPELINED + 2))
+    internal = "uvicorn HttpToolsProtocol.pipeline (requests queued behind the one in hand)"
+    assert len(protocol.pipeline) == 0 and transport.closed, internal
+    assert protocol.refused, internal

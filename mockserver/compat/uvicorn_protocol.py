@@ -17,6 +17,11 @@ from mockserver.settings import ConnectionLimits
 
 logger = logging.getLogger("mockserver.connections")
 
+MAX_PIPELINED = 32
+"""Requests one connection may have waiting behind the one being answered (HTTP/1.1 pipelining); one more closes it.
+
+uvicorn queues every pipelined request it parses, and reads on after each answer: a client that pipelines
+and never reads made the server hold about 45 bytes for every byte it sent."""
 FILES_KEPT = 32
 """Open files kept back from client connections (the listening socket, the event loop's, the log, Redis's pool)."""
 
@@ -127,8 +132,27 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         if self.deadline is None:
             self.arm()
 
+    def on_url(self, url: bytes) -> None:
+        if not self.refused:
+            super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.refused:
+            super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         if self.refused:
+            return
+        if self.cycle is not None and not self.cycle.response_complete and len(self.pipeline) >= MAX_PIPELINED:
+            # Answers go in order, so none can refuse this one: the connection goes, with what it queued.
+            self.refused = True
+            logger.warning(
+                "closed a connection from %s: more than %d requests pipelined behind an answer it had not read",
+                self.client[0] if self.client else "-",
+                MAX_PIPELINED,
+            )
+            self.pipeline.clear()
+            self.transport.close()
             return
         self.reading_head, self.head_bytes = False, 0
         head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
