@@ -45,7 +45,7 @@ from mockserver.controls.security_headers import SecurityHeaders
 from mockserver.controls.shared_state import SharedRedis
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
-from mockserver.serving import freeze_startup_objects
+from mockserver.serving import freeze_startup_objects, stop_with_master
 from mockserver.settings import Settings
 from mockserver.world.clock import Clock, RunningClock
 from mockserver.world.store import Store, load_store
@@ -187,4 +187,5 @@ def create_app_from_environment() -> AsyncApp:
     """The factory each worker process calls: settings come from the MOCKSERVER_* variables the CLI exported."""
     app = create_app(Settings())
     freeze_startup_objects()
+    stop_with_master()
     return app

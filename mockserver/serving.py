@@ -8,7 +8,10 @@ import ipaddress
 import logging
 import os
 import resource
+import signal
 import sys
+import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -19,6 +22,8 @@ from mockserver.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
+MASTER_POLL_SECONDS = 0.2
+"""How often a worker looks for its master: a SIGKILLed master's workers stop within this, plus their requests."""
 APP_FACTORY = "mockserver.app:create_app_from_environment"
 
 
@@ -116,10 +121,40 @@ def raise_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def keep_serving_on_sighup() -> None:
+    """SIGHUP would end the process at once, dropping every request in flight (Python's default for it).
+
+    With several workers, uvicorn's supervisor takes SIGHUP as "replace the workers", each finishing its
+    requests; one process has nothing to replace (its settings are fixed), so it logs the signal and serves on."""
+
+    def heard(signum: int, frame: Any) -> None:
+        logging.getLogger("mockserver").info("SIGHUP: nothing to reload in this process; serving on")
+
+    signal.signal(signal.SIGHUP, heard)
+
+
+def stop_with_master() -> None:
+    """In a worker of `--workers N`: stop as SIGTERM stops it (requests in flight finish) once its master is gone.
+
+    A master killed with SIGKILL cannot stop its workers, which would otherwise serve the port on,
+    unsupervised, until killed one by one; the orphan is noticed by its parent process changing."""
+    master = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == master:
+            time.sleep(MASTER_POLL_SECONDS)
+        logging.getLogger("mockserver").warning("the master process %d is gone: this worker stops", master)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="master-watch", daemon=True).start()
+    keep_serving_on_sighup()
+
+
 def serve(app: Any, settings: Settings) -> None:
     """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
     raise_file_limit()
     if settings.workers == 1:
+        keep_serving_on_sighup()
         freeze_startup_objects()
         # Logging is already configured (the CLI did, before building the app): configured again, its
         # queued lines would wait on the old handler's close, up to CLOSE_SECONDS on a stalled pipe.
