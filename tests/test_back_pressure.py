@@ -56,11 +56,9 @@ def unparseable_request(port: int) -> bytes:
 def test_a_log_pipe_nobody_reads_never_freezes_the_server() -> None:
     with served_into_a_stalled_pipe("--log-level", "info") as (base, server):
         port = int(base.rsplit(":", 1)[1])
-        # Each refusal logs two warning lines and each request an access line: 200 of each are
-        # about 60 KB of log, many times what the pipe holds.
-        for n in range(200):
+        # Each refusal logs two warning lines: 100 of them are about 25 KB of log, six times what the pipe holds.
+        for n in range(100):
             assert unparseable_request(port).startswith(b"HTTP/1.1 400 "), f"no answer to request {n}: frozen"
-            httpx.get(f"{base}/api/v1/health/version", params={"n": n}, timeout=PATIENCE)
         assert httpx.get(f"{base}/api/v1/health", timeout=PATIENCE).status_code == 200
         assert server.poll() is None
 
