@@ -36,7 +36,7 @@ from mockserver.preference import parse_prefer
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
-from mockserver.serving import freeze_startup_objects
+from mockserver.serving import freeze_startup_objects, stop_with_master
 from mockserver.settings import Settings
 from mockserver.world.runs.clock import Clock, RunningClock
 from mockserver.world.store import Store, load_store
@@ -183,4 +183,5 @@ def create_app_from_environment() -> AsyncApp:
     """The factory each worker process calls: settings come from the MOCKSERVER_* variables the CLI exported."""
     app = create_app(Settings())
     freeze_startup_objects()
+    stop_with_master()
     return app

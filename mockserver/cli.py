@@ -74,7 +74,9 @@ def serve(**flags: Any) -> None:
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
     where = f"http://{settings.host}:{settings.port}"
     fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
-    click.echo(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)", err=True)
+    for warning in serving.exposure_warnings(settings):
+        logging.getLogger("mockserver").warning(warning)
+    serving.announce(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)")
     serving.serve(app, settings)
 
 

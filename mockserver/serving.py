@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import ipaddress
+import logging
 import os
+import resource
+import signal
+import sys
+import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -14,8 +22,20 @@ from mockserver.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
+MASTER_POLL_SECONDS = 0.2
+"""How often a worker looks for its master: a SIGKILLed master's workers stop within this, plus their requests."""
 APP_FACTORY = "mockserver.app:create_app_from_environment"
-BATCHED_LINES = f"{BatchedLines.__module__}.{BatchedLines.__qualname__}"
+
+
+def log_handler() -> BatchedLines:
+    """The one handler every log record goes through when served: queued, written by a thread, never blocking.
+
+    A log line written on the event loop to a pipe nobody reads (a stalled CI runner or log driver)
+    would stop every request, health included. Python's warnings are written by the warnings module
+    itself, so they are made log records here, where logging is configured in each process.
+    """
+    logging.captureWarnings(True)
+    return BatchedLines(sys.stderr)
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -24,17 +44,45 @@ def log_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
-            # Access lines are written in batches off the request path, in the same format.
-            "access": {"class": BATCHED_LINES, "formatter": "plain", "stream": "ext://sys.stderr"},
-        },
+        # One handler, one writer thread, so the lines of every logger stay in order.
+        "handlers": {"stderr": {"()": f"{__name__}.log_handler", "formatter": "plain"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             "uvicorn.access": {"level": "WARNING"},
-            "mockserver.access": {"handlers": ["access"], "propagate": False},
+            # Access lines are formatted by the handler's frame, off the LogRecord path (controls/access_log.py).
+            "mockserver.access": {"handlers": ["stderr"], "propagate": False},
         },
     }
+
+
+def exposure_warnings(settings: Settings) -> list[str]:
+    """What is open to anyone who can reach the port, when it is bound beyond loopback."""
+    if settings.journal_size == 0 or is_loopback(settings.host):
+        return []
+    return [
+        f"the request journal (/__admin/requests) is open to anyone who can reach {settings.host}:{settings.port}:"
+        " it needs no key, shows every request's path, query and key prefix, and DELETE empties it;"
+        " bind 127.0.0.1 (--host) unless the network is private"
+    ]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name, never resolved) reaches only this machine."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
+
+
+def announce(line: str) -> None:
+    """Write a line that must show whatever the log level (the start-up line) through the queued log handler."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, BatchedLines):
+            handler.queue(line + "\n")
+            return
+    print(line, file=sys.stderr)
 
 
 def freeze_startup_objects() -> None:
@@ -64,11 +112,53 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def raise_file_limit() -> None:
+    """Open files up to the hard limit, as many servers do at start: each connection is one (workers inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        # Some systems refuse what they report: the connection ceiling (compat) follows whatever limit holds.
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def keep_serving_on_sighup() -> None:
+    """SIGHUP would end the process at once, dropping every request in flight (Python's default for it).
+
+    With several workers, uvicorn's supervisor takes SIGHUP as "replace the workers", each finishing its
+    requests; one process has nothing to replace (its settings are fixed), so it logs the signal and serves on."""
+
+    def heard(signum: int, frame: Any) -> None:
+        logging.getLogger("mockserver").info("SIGHUP: nothing to reload in this process; serving on")
+
+    signal.signal(signal.SIGHUP, heard)
+
+
+def stop_with_master() -> None:
+    """In a worker of `--workers N`: stop as SIGTERM stops it (requests in flight finish) once its master is gone.
+
+    A master killed with SIGKILL cannot stop its workers, which would otherwise serve the port on,
+    unsupervised, until killed one by one; the orphan is noticed by its parent process changing."""
+    master = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == master:
+            time.sleep(MASTER_POLL_SECONDS)
+        logging.getLogger("mockserver").warning("the master process %d is gone: this worker stops", master)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="master-watch", daemon=True).start()
+    keep_serving_on_sighup()
+
+
 def serve(app: Any, settings: Settings) -> None:
     """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
+    raise_file_limit()
     if settings.workers == 1:
+        keep_serving_on_sighup()
         freeze_startup_objects()
-        uvicorn.run(app, **uvicorn_options(settings))
+        # Logging is already configured (the CLI did, before building the app): configured again, its
+        # queued lines would wait on the old handler's close, up to CLOSE_SECONDS on a stalled pipe.
+        uvicorn.run(app, **{**uvicorn_options(settings), "log_config": None})
         return
     # Workers are separate processes: each rebuilds the app from the same settings, exported here.
     os.environ.update(settings.as_environment())

@@ -21,9 +21,18 @@ def quoted(raw: str, limit: int = ECHO_LIMIT) -> str:
     return raw if len(raw) <= limit else raw[:limit] + "…"
 
 
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def printable(text: str) -> str:
-    """Control characters as \\xNN, so a decoded %0A in a URL cannot start a forged log line."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    """Every character that is not printable escaped (\\xNN, \\uNNNN), so nothing a client sent starts a forged
+    log line: not a decoded %0A, nor what line readers also break at (\\x0b, \\x0c, \\x1c-\\x1e, U+0085,
+    U+2028, U+2029), nor a bidirectional override that makes a line read otherwise."""
+    if text.isascii():
+        return _CONTROL.sub(lambda m: _escaped(m[0]), text)
+    return "".join(char if char.isprintable() or char == " " else _escaped(char) for char in text)
 
 
 def as_sent(raw: bytes, limit: int) -> str:

@@ -7,11 +7,13 @@ import logging
 import random
 import re
 import threading
+import warnings
 from pathlib import Path
 
 import httpx
 import pytest
 
+from mockserver import serving
 from mockserver.controls.access_log import BatchedLines
 from mockserver.serving import LOG_FORMAT
 from tests.conftest import served
@@ -100,7 +102,7 @@ def test_a_stream_that_stops_taking_lines_never_blocks_and_says_what_it_dropped(
     handler.close()
     lines = stream.getvalue().splitlines()
     assert lines[1:101] == [f"line {n}" for n in range(100)]
-    assert lines[-1] == "access log: 150 line(s) dropped while the log stream was not taking them"
+    assert lines[-1] == "log: 150 line(s) dropped while the log stream was not taking them"
 
 
 def test_serve_writes_one_access_line_per_request_in_the_log_format(tmp_path: Path) -> None:
@@ -114,3 +116,50 @@ def test_serve_writes_one_access_line_per_request_in_the_log_format(tmp_path: Pa
     for page, line in enumerate(items, start=1):
         request = rf"GET /api/v1/activities/{SEED_ACTIVITY}/items\?page={page} 200 \d+\.\dms key=jim_ak_sandb…"
         assert re.fullmatch(stamp + request, line), line
+
+
+def test_a_record_logged_the_ordinary_way_never_waits_for_a_stuck_stream() -> None:
+    # logging takes the handler's lock around every emit: the writer must not hold it while it writes.
+    stream = StuckStream()
+    handler = BatchedLines(stream, interval=0.0, capacity=100)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.Logger("stuck-stream-test")
+    logger.addHandler(handler)
+    logger.warning("taken by the writer, which then waits on the stream")
+    for _ in range(500):
+        if not handler.pending:
+            break
+        threading.Event().wait(0.01)
+    logged = threading.Event()
+
+    def log_more() -> None:
+        for n in range(150):
+            logger.warning("line %d", n)
+        logged.set()
+
+    threading.Thread(target=log_more, daemon=True).start()
+    returned = logged.wait(10)
+    stream.released.set()
+    handler.close()
+    assert returned, "a log call waited for the stuck stream"
+    lines = stream.getvalue().splitlines()
+    assert lines[1:101] == [f"line {n}" for n in range(100)]
+    assert lines[-1] == "log: 50 line(s) dropped while the log stream was not taking them"
+
+
+def test_served_warnings_are_log_records_through_the_queued_handler() -> None:
+    # The warnings module writes to stderr itself, on whichever thread warns: served, it must log instead.
+    seen: list[logging.LogRecord] = []
+    collector = logging.Handler()
+    collector.emit = seen.append  # type: ignore[method-assign]
+    logging.getLogger("py.warnings").addHandler(collector)
+    handler = serving.log_handler()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn("a warning while serving", UserWarning, stacklevel=1)
+    finally:
+        logging.captureWarnings(False)
+        logging.getLogger("py.warnings").removeHandler(collector)
+        handler.close()
+    assert [record.getMessage() for record in seen if "a warning while serving" in record.getMessage()]

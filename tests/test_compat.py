@@ -283,3 +283,44 @@ def test_uvicorn_flow_control_lets_compat_abandon_an_answer_the_client_stops_rea
     loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
     internal = "uvicorn HttpToolsProtocol.pause_writing / resume_writing (asyncio flow control)"
     assert transport.aborted is not resumed, internal
+
+
+def test_uvicorn_keep_alive_timer_is_what_compat_replaces_after_a_bare_crlf(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    loop.run_until_complete(asyncio.sleep(0.01))
+    internal = "uvicorn HttpToolsProtocol.timeout_keep_alive_task / on_response_complete / data_received"
+    assert protocol.timeout_keep_alive_task is not None, internal
+    protocol.data_received(b"\r\n")
+    assert protocol.timeout_keep_alive_task is None and protocol.deadline is not None, internal
+    loop.run_until_complete(asyncio.sleep(LIMITS.read_timeout * 4))
+    assert transport.closed, internal
+
+
+def test_uvicorn_connections_set_lets_compat_close_the_longest_idle_at_its_ceiling(
+    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compat.uvicorn_protocol, "connection_ceiling", lambda: 2)
+    config = Config(app=answer_ok, http=compat.protocol_factory(LIMITS), log_level="critical")
+    config.load()
+    state = ServerState()
+    opened = []
+    for _ in range(3):
+        protocol = config.http_protocol_class(config=config, server_state=state, app_state={}, _loop=loop)
+        transport = Transport(loop, protocol.connection_lost)
+        protocol.connection_made(transport)
+        opened.append(transport)
+    internal = "uvicorn ServerState.connections (the protocol's self.connections)"
+    assert [t.closed for t in opened] == [True, False, False], internal
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert len(state.connections) == 2, internal
+    for transport in opened:
+        transport.close()
+
+
+def test_uvicorn_pipeline_queue_is_what_compat_bounds(loop: asyncio.AbstractEventLoop) -> None:
+    protocol, transport = connection(loop)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * (compat.uvicorn_protocol.MAX_PIPELINED + 2))
+    internal = "uvicorn HttpToolsProtocol.pipeline (requests queued behind the one in hand)"
+    assert len(protocol.pipeline) == 0 and transport.closed, internal
+    assert protocol.refused, internal

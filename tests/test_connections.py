@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import select
@@ -39,6 +40,23 @@ def answer_of(conn: socket.socket) -> tuple[int, dict[str, Any]]:
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"connection: close" in head.lower(), head
     return int(head.split()[1]), json.loads(body)
+
+
+def one_answer(conn: socket.socket) -> bytes:
+    """One whole answer (head and Content-Length bytes of body) from a connection kept open."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536) or b"!"  # closed early: the assertions show what came
+        assert not data.endswith(b"!"), data
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        assert chunk, data
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def connect(server: tuple[str, int]) -> socket.socket:
@@ -173,3 +191,43 @@ def test_idle_sockets_cannot_starve_the_server_of_file_descriptors(tmp_path: Pat
         finally:
             for conn in idle:
                 conn.close()
+
+
+def test_an_empty_line_after_an_answer_does_not_hold_the_connection_open(server: tuple[str, int]) -> None:
+    # uvicorn cancels its keep-alive timer on any bytes; a bare CRLF begins no request, so nothing else was armed.
+    with connect(server) as conn:
+        conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert one_answer(conn).startswith(b"HTTP/1.1 200 ")
+        conn.sendall(b"\r\n")
+        try:
+            rest = conn.recv(65536)
+        except TimeoutError:
+            rest = None
+    assert rest == b"", "the connection was still open after the read deadline"
+
+
+def test_connections_held_by_empty_lines_under_a_low_file_limit_are_logged_and_room_is_made(tmp_path: Path) -> None:
+    # 80 connections that each had an answer and then sent a bare CRLF, under 64 open files: a new
+    # client is let in (the longest-idle connection closed for it) and the log says the limit was reached.
+    def low_file_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    log = tmp_path / "server.log"
+    args = ("--read-timeout", "30", "--no-access-log", "--log-level", "warning")
+    held: list[socket.socket] = []
+    with served(*args, log=log, preexec_fn=low_file_limit) as base:
+        address = urlsplit(base)
+        try:
+            for _ in range(80):
+                conn = socket.create_connection((address.hostname, address.port), timeout=PATIENCE)
+                held.append(conn)
+                with contextlib.suppress(OSError):  # closed to make room: what the test wants
+                    conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                    if conn.recv(65536):  # its answer (the head at least), then the empty line
+                        conn.sendall(b"\r\n")
+            response = httpx.get(f"{base}/api/v1/activities/{SEED_ACTIVITY}", timeout=PATIENCE)
+            assert response.status_code == 401
+        finally:
+            for conn in held:
+                conn.close()
+    assert "open files limited to 64" in log.read_text()

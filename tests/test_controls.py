@@ -227,3 +227,43 @@ def test_an_unreachable_redis_stops_the_server_before_it_listens() -> None:
     assert result.returncode == 2
     assert "cannot reach Redis" in result.stderr and url in result.stderr
     assert "Uvicorn running" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:{port}/0?password=s3cret-in-query",
+        "redis://default:s3cret-in-userinfo@127.0.0.1:{port}/0",
+        "redis://s3cret-as-user@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password=s3cret-bad&socket_timeout=nonsense",
+    ],
+    ids=["query", "userinfo", "lone-user", "bad-option"],
+)
+def test_no_form_of_a_redis_password_is_ever_printed(url: str) -> None:
+    url = url.format(port=free_port())
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--journal", "--redis-url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr, result.stderr
+    assert "redis" in result.stderr.lower() and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("host", "warned"), [("192.0.2.1", True), ("127.0.0.1", False)])
+def test_a_journal_bound_beyond_loopback_is_warned_of_at_start_up(host: str, warned: bool) -> None:
+    # 192.0.2.1 (TEST-NET-1) is on no interface here: the warning comes before the bind, which then fails,
+    # so nothing listens beyond loopback. 127.0.0.1 is served and stopped.
+    command = [sys.executable, "-m", "mockserver", "serve", "--host", host, "--port", "0", "--journal"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert server.stdout is not None
+    output = ""
+    for line in server.stdout:
+        output += line
+        if "Uvicorn running" in line or "error while attempting to bind" in line:
+            break
+    server.terminate()
+    output += server.communicate(timeout=30)[0]
+    assert ("request journal (/__admin/requests) is open to anyone" in output) is warned, output

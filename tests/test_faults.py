@@ -62,13 +62,29 @@ def prefer(value: str, key: dict[str, str] = ADMIN) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("value", list(FORCED))
-@pytest.mark.parametrize("path", [ITEMS_PATH, HEALTH])
-def test_prefer_code_forces_that_error(prefer_client: TestClient, value: str, path: str) -> None:
+def test_prefer_code_forces_that_error(prefer_client: TestClient, value: str) -> None:
     status, code, retry_after = FORCED[value]
-    response = prefer_client.get(path.replace("{id}", SEED_ACTIVITY), headers=prefer(value))
+    response = prefer_client.get(ITEMS_PATH.replace("{id}", SEED_ACTIVITY), headers=prefer(value))
     assert_error(response, status, code)
     assert response.headers.get("retry-after") == retry_after
-    assert_declared(response, path)
+    assert_declared(response, ITEMS_PATH)
+
+
+HEALTH_ROUTES = [HEALTH, f"{HEALTH}/live", f"{HEALTH}/ready", f"{HEALTH}/version"]
+
+
+@pytest.mark.parametrize("path", HEALTH_ROUTES)
+def test_health_is_exempt_from_forced_faults_and_delays(prefer_client: TestClient, path: str) -> None:
+    # An orchestrator's probe must not restart the sandbox its clients are testing against.
+    for value in ("code=503", "code=500", "code=429, retry-after=1", "code=503, delay=10000"):
+        assert prefer_client.get(path, headers=prefer(value, key={})).status_code == 200, value
+
+
+@pytest.mark.parametrize("path", HEALTH_ROUTES)
+def test_health_is_exempt_from_chaos(make_client: Callable[..., TestClient], path: str) -> None:
+    chaotic = make_client(fault_rate=1.0, latency_ms="5", access_log=False)
+    assert chaotic.get(path).status_code == 200
+    assert chaotic.get(ITEMS, headers=ADMIN).status_code in (500, 503)
 
 
 def test_prefer_delay_is_applied_before_answering(prefer_client: TestClient) -> None:
@@ -168,7 +184,7 @@ def test_no_prefer_value_gets_a_5xx_it_did_not_ask_for(prefer_client: TestClient
     preference, _ = parse_prefer(value.strip())
     if preference is not None and preference.delay_ms > 50:
         return  # honoured; not worth the wait here
-    response = prefer_client.get(HEALTH, headers=prefer(value, key={}))
+    response = prefer_client.get(ITEMS, headers=prefer(value))
     expected = (preference.code or 200) if preference is not None else 400
     assert response.status_code == expected, response.text
 

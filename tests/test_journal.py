@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -167,6 +168,30 @@ def test_an_entry_takes_at_most_1_kib_of_json_whatever_the_request() -> None:
     identify(scope, keys, b"x-api-key")
     entry = JournalMiddleware(app=None, journal=MemoryJournal(1)).entry(scope, 503, 4102444800.123456, 9999.99)  # type: ignore[arg-type]
     assert len(entry) <= ENTRY_LIMIT, len(entry)
+
+
+ENTRY_OVERHEAD = 64
+"""What Python adds to a kept entry's JSON: a bytes object's header and a deque slot."""
+
+
+def test_a_kept_entry_costs_its_json_and_no_more() -> None:
+    # Known trap: what orjson.dumps returns keeps its ~4 KB working buffer, whatever the length of the JSON.
+    keys = KeyStore([])
+    middleware = JournalMiddleware(app=None, journal=MemoryJournal(1))  # type: ignore[arg-type]
+    kept: list[bytes] = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(500):
+            scope: dict[str, Any] = {"type": "http", "method": "GET", "path": f"/api/v1/health/{n}", "headers": []}
+            identify(scope, keys, b"x-api-key")
+            kept.append(middleware.entry(scope, 200, 1_764_450_000.0, 0.001))
+            del scope
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    largest = max(len(entry) for entry in kept)
+    assert held / len(kept) <= largest + ENTRY_OVERHEAD, f"{held / len(kept):.0f} bytes held per {largest}-byte entry"
 
 
 def test_the_journal_answers_a_page_at_a_time(make_client: Callable[..., TestClient]) -> None:

@@ -5,13 +5,36 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import resource
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import errors
 from mockserver.settings import ConnectionLimits
+
+logger = logging.getLogger("mockserver.connections")
+
+MAX_PIPELINED = 32
+"""Requests one connection may have waiting behind the one being answered (HTTP/1.1 pipelining); one more closes it.
+
+uvicorn queues every pipelined request it parses, and reads on after each answer: a client that pipelines
+and never reads made the server hold about 45 bytes for every byte it sent."""
+FILES_KEPT = 32
+"""Open files kept back from client connections (the listening socket, the event loop's, the log, Redis's pool)."""
+
+
+@functools.cache
+def connection_ceiling() -> int:
+    """The most client connections this process keeps open: its open-file limit less FILES_KEPT.
+
+    Past the limit uvloop (libuv) accepts and drops new connections silently; kept below it, a new
+    client is let in by closing the longest-idle connection, and the log says so."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 1 << 30 if soft == resource.RLIM_INFINITY else max(8, soft - FILES_KEPT)
+
 
 # --- uvicorn: a deadline and size limits on reading a request; refusals in the envelope ---------
 
@@ -30,7 +53,11 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     `max_url_bytes` (414) and its head `max_header_bytes` (431), checked per chunk so at most one chunk
     more is buffered; and an answer whose writing stalls is abandoned after `read_timeout`."""
 
-    # Internal: each method overrides HttpToolsProtocol's own, and reads its url, cycle, loop, transport.
+    # Internal: each method overrides HttpToolsProtocol's own, and reads its url, cycle, loop, transport,
+    # connections (uvicorn's set of open connections) and timeout_keep_alive_task.
+
+    shed: ClassVar[list[float]] = [0, 0, -1.0]
+    """Idle connections closed and new ones refused since the last log line, and when it was written."""
 
     def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,7 +69,38 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
+        self.idle_since = time.monotonic()
         self.arm()
+        if len(self.connections) > connection_ceiling():
+            self.make_room()
+
+    def make_room(self) -> None:
+        """At the ceiling: close the connection idle longest (between requests, or yet to send one), else this one."""
+        idle = [
+            other
+            for other in self.connections
+            if isinstance(other, EnvelopeHttpToolsProtocol)
+            and other is not self
+            and not other.transport.is_closing()
+            and (other.cycle is None or other.cycle.response_complete)
+            and not other.head_begun
+        ]
+        victim = min(idle, key=lambda other: other.idle_since) if idle else self
+        victim.refused = True
+        victim.transport.close()
+        shed = EnvelopeHttpToolsProtocol.shed
+        shed[0 if victim is not self else 1] += 1
+        now = time.monotonic()
+        if now - shed[2] >= 1:  # at most a line a second, however fast clients come
+            logger.warning(
+                "%d connections open, the most this process keeps (open files limited to %d): closed %d idle"
+                " connection(s), refused %d new one(s) since the last such line",
+                len(self.connections),
+                resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+                shed[0],
+                shed[1],
+            )
+            shed[:] = [0, 0, now]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.disarm()
@@ -59,6 +117,12 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
             error = self.oversized(url, max(self.head_bytes, url))
             if error is not None:
                 self.refuse(error)
+                return
+            # uvicorn cancelled its keep-alive timer on these bytes; when they began no request (a bare
+            # CRLF between requests), nothing else is armed: without this the connection is held for ever.
+            idle = self.cycle is None or self.cycle.response_complete
+            if idle and self.deadline is None and self.timeout_keep_alive_task is None:
+                self.arm()
 
     def on_message_begin(self) -> None:
         if self.refused:
@@ -68,8 +132,27 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         if self.deadline is None:
             self.arm()
 
+    def on_url(self, url: bytes) -> None:
+        if not self.refused:
+            super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.refused:
+            super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         if self.refused:
+            return
+        if self.cycle is not None and not self.cycle.response_complete and len(self.pipeline) >= MAX_PIPELINED:
+            # Answers go in order, so none can refuse this one: the connection goes, with what it queued.
+            self.refused = True
+            logger.warning(
+                "closed a connection from %s: more than %d requests pipelined behind an answer it had not read",
+                self.client[0] if self.client else "-",
+                MAX_PIPELINED,
+            )
+            self.pipeline.clear()
+            self.transport.close()
             return
         self.reading_head, self.head_bytes = False, 0
         head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
@@ -86,8 +169,13 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         if not self.refused:
             self.disarm()
-            self.reading_head = True  # what comes next on this connection begins the next head
+            # What comes next on this connection begins the next head (and only a begun one earns a 408).
+            self.reading_head, self.head_begun = True, False
             super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        self.idle_since = time.monotonic()
+        super().on_response_complete()
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -129,9 +217,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     def refuse(self, error: errors.JimError) -> None:
         """Answer `error` in the envelope and close; a request already in the app's hands loses the connection."""
         self.refused = True  # the deadline, if still set, finds the transport closing: it is disarmed when lost
-        logging.getLogger("mockserver.connections").warning(
-            "%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message
-        )
+        logger.warning("%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message)
         if self.cycle is None or self.cycle.response_complete:
             self.transport.write(errors.wire_bytes(error, self.server_state.default_headers))
         self.transport.close()

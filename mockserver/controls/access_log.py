@@ -16,6 +16,10 @@ access_logger = logging.getLogger("mockserver.access")
 
 ACCESS_FORMAT = "%s %s %d %.1fms key=%s"
 """method, target, status, milliseconds, the key as a log may show it."""
+QUEUE_LINES, QUEUE_CHARS = 20_000, 4 * 1024 * 1024
+"""The most log lines, and characters, waiting for a stream that has stopped taking them; newer ones are dropped."""
+CLOSE_SECONDS = 2.0
+"""How long closing the log waits for its stream to take what is queued (a pipe nobody reads never will)."""
 _PLACE = "\x00message\x00"
 """Stands in for the message while a line's prefix and suffix are formatted."""
 
@@ -29,17 +33,30 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
     second other than by logging's time stamp is formatted line by line). Records logged the
     ordinary way go through the same queue, in order. Lines are written at most `interval` seconds
     after they are queued, and all of them on close (the server's shutdown). A stream that stops
-    taking lines (a full pipe nobody reads) never blocks a request: past `capacity` waiting lines,
-    new ones are counted, not kept, and the count is written when the stream moves again.
+    taking lines (a full pipe nobody reads) never blocks a request: past `capacity` waiting lines or
+    `max_chars` waiting characters, newer lines are counted, not kept (the oldest say how the stall
+    began), and the count is written when the stream moves again. `mockserver serve` sends every
+    log record through one such handler, so no logger, uvicorn's included, writes on the event loop.
     """
 
-    def __init__(self, stream: TextIO | None = None, interval: float = 0.05, capacity: int = 100_000) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        interval: float = 0.05,
+        capacity: int = QUEUE_LINES,
+        max_chars: int = QUEUE_CHARS,
+    ) -> None:
         super().__init__(stream)
         self.interval = interval
         self.capacity = capacity
+        self.max_chars = max_chars
+        self.pending_chars = 0
         self.dropped = 0
         self.pending: list[str] = []
         self.wake = threading.Condition(threading.Lock())
+        # Only the writer holds this while it writes: the handler's own lock, which logging takes around
+        # every emit, must never wait on a stream that has stopped.
+        self.writing = threading.Lock()
         self.writer: threading.Thread | None = None
         self.closing = False
         self._second = -1
@@ -98,10 +115,11 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
 
     def queue(self, line: str) -> None:
         with self.wake:
-            if len(self.pending) >= self.capacity:
+            if len(self.pending) >= self.capacity or self.pending_chars + len(line) > self.max_chars:
                 self.dropped += 1
                 return
             self.pending.append(line)
+            self.pending_chars += len(line)
             if self.writer is None:
                 self.writer = threading.Thread(target=self._write_batches, name="access-log", daemon=True)
                 self.writer.start()
@@ -117,27 +135,34 @@ class BatchedLines(logging.StreamHandler):  # type: ignore[type-arg]
                     return
             # Let a batch gather, so one write carries many lines.
             time.sleep(self.interval)
-            self.flush()
+            self.write_pending()
 
-    def flush(self) -> None:
-        with self.wake:
-            lines, self.pending = self.pending, []
-            if self.dropped:
-                lines.append(f"access log: {self.dropped} line(s) dropped while the log stream was not taking them\n")
-                self.dropped = 0
-        if lines and self.stream is not None:
-            self.acquire()
-            try:
+    def write_pending(self) -> None:
+        with self.writing:
+            with self.wake:
+                lines, self.pending, self.pending_chars = self.pending, [], 0
+                if self.dropped:
+                    lines.append(f"log: {self.dropped} line(s) dropped while the log stream was not taking them\n")
+                    self.dropped = 0
+            if lines and self.stream is not None:
                 self.stream.write("".join(lines))
                 self.stream.flush()
-            finally:
-                self.release()
+
+    def flush(self) -> None:
+        """Wake the writer; never write here: logging flushes from whichever thread logs, the event loop's included."""
+        with self.wake:
+            self.wake.notify()
 
     def close(self) -> None:
+        """Write what is queued, waiting at most CLOSE_SECONDS for a stream that has stopped (then it is lost)."""
         with self.wake:
             self.closing = True
             self.wake.notify()
-        self.flush()
+            writer = self.writer
+        if writer is not None and writer is not threading.current_thread():
+            writer.join(CLOSE_SECONDS)
+        elif writer is None:
+            self.write_pending()
         super().close()
 
 
@@ -165,7 +190,13 @@ class AccessLog:
         finally:
             query = scope.get("query_string", b"")
             target = printable(quoted(scope["path"] + ("?" + query.decode("latin-1") if query else ""), LOG_LIMIT))
-            fields = (scope["method"], target, status, (time.perf_counter() - started) * 1000, caller(scope).shown)
+            fields = (
+                scope["method"],
+                target,
+                status,
+                (time.perf_counter() - started) * 1000,
+                printable(caller(scope).shown),
+            )
             batched = batched_handler()
             if batched is None:
                 access_logger.info(ACCESS_FORMAT, *fields)

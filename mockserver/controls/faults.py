@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import errors
 from mockserver.compat import routed_operation_id
+from mockserver.http import is_health
 from mockserver.scope import params
 
 DEFAULT_RETRY_AFTER = {429: 60, 503: errors.SERVICE_RETRY_AFTER}
@@ -51,7 +52,8 @@ class FaultMiddleware:
         self.chaos = chaos
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and routed_operation_id(scope) is not None:
+        # Health is exempt, as from the rate limit: an orchestrator's probe must not restart the sandbox under test.
+        if scope["type"] == "http" and routed_operation_id(scope) is not None and not is_health(scope["path"]):
             delay, code = self.chaos.draw() if self.chaos else (0.0, None)
             retry = None
             preference = params(scope).prefer

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
@@ -16,10 +16,13 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from mockserver.startup import StartupError
+from mockserver.text import printable
 
 KEY_PREFIX = "mockserver"
 """Every Redis key the sandbox writes starts with this, so a shared Redis can be inspected or flushed by prefix."""
 
+READY_KEY, READY_MS = f"{KEY_PREFIX}:ready", 60_000
+"""What the readiness check writes (a byte, expiring a minute later), to learn that Redis takes writes."""
 FAILURES = (redis.RedisError, OSError, TimeoutError, StorageError)
 """What a Redis that is gone, stalled or refusing raises, through redis-py, limits or the deadline."""
 
@@ -33,8 +36,15 @@ class RedisUnavailable(Exception):
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"//[^@/]*@", "//***@", url)
+    """The URL for messages, with no form of a secret: its user information and every query value (redis-py reads
+    `?password=` too) shown as ***, the rest as given."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(the URL given, not shown: it cannot be parsed)"
+    netloc = f"***@{parts.netloc.rpartition('@')[2]}" if "@" in parts.netloc else parts.netloc
+    query = "&".join(f"{printable(name)}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class SharedRedis:
@@ -49,9 +59,12 @@ class SharedRedis:
     def __init__(self, url: str, timeout_ms: int) -> None:
         self.url = url
         self.timeout = timeout_ms / 1000
-        self.pool = redis.asyncio.ConnectionPool.from_url(
-            url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout, retry=Retry(NoBackoff(), 0)
-        )
+        try:
+            self.pool = redis.asyncio.ConnectionPool.from_url(
+                url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout, retry=Retry(NoBackoff(), 0)
+            )
+        except ValueError as exc:  # redis-py's own words name the part, never its value
+            raise SharedStateError(f"redis_url: {exc} ({redacted(url)})") from None
         self.client = redis.asyncio.Redis(connection_pool=self.pool)
 
     def check_reachable(self) -> None:
@@ -77,13 +90,22 @@ class SharedRedis:
     def describe(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError | redis.TimeoutError):
             return f"Redis did not answer within {self.timeout * 1000:g} ms"
+        if isinstance(exc, redis.exceptions.OutOfMemoryError):
+            return "Redis refuses writes: it is out of memory (maxmemory)"
+        if isinstance(exc, redis.exceptions.ReadOnlyError):
+            return "Redis refuses writes: it is a read-only replica"
+        if isinstance(exc, redis.ResponseError):
+            return "Redis refuses writes"
         return "Redis cannot be reached"
 
     async def problem(self) -> str | None:
-        """None when Redis answers a PING within its deadline, else what is wrong (for /api/v1/health/ready)."""
+        """None when Redis takes a write within its deadline, else what is wrong (for /api/v1/health/ready).
+
+        A write, not a PING: a Redis out of memory or a read-only replica answers PING while refusing
+        every count and entry the sandbox writes."""
         try:
             async with self.deadline():
-                await cast("Awaitable[bool]", self.client.ping())
+                await cast("Awaitable[bool]", self.client.set(READY_KEY, b"1", px=READY_MS))
         except RedisUnavailable as exc:
             return str(exc)
         return None
