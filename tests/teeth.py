@@ -5,8 +5,8 @@ imports pytest, Hypothesis, Schemathesis, Connexion, mockserver, the contract te
 tests.mutants), then forks one child per mutant, at most one per CPU at a time. A child runs the
 mutant's recorded catchers (tests/mutant_catchers.json) with -x; only if they pass does a second
 child run the rest of the suite with -x. `--record` runs the whole suite for each and rewrites
-the record from what failed first. Results go to --out as results.json, the table to
-reports/mutants.txt.
+the record with the tests that failed first, once they have caught the mutant again run alone.
+Results go to --out as results.json, the table to reports/mutants.txt.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,9 @@ def warm_up(profiles: set[str]) -> set[str]:
     for profile in sorted(profiles):
         collected = Collected()
         listing = io.StringIO()
-        with contextlib.redirect_stdout(listing):
+        with contextlib.redirect_stdout(listing), warnings.catch_warnings():
+            # pyproject.toml ignores this one, but pytest applies that only after importing `-p tests.mutants`.
+            warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient` is deprecated")
             code = pytest.main(["contract_tests", *SUITE, "--collect-only", "--profile", profile], plugins=[collected])
         if code != pytest.ExitCode.OK:
             sys.exit(f"{listing.getvalue()}\ncollecting the contract suite (--profile {profile}) failed: exit {code}")
@@ -73,6 +76,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--deadline", type=float, default=DEADLINE, help="seconds a mutant may take in all")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "teeth", help="logs, JUnit, results.json")
     parser.add_argument("--report", type=Path, default=verdicts.REPORT, help="where the table goes")
+    parser.add_argument("--catchers", type=Path, default=verdicts.CATCHERS, help="the record of each mutant's catchers")
     return parser.parse_args()
 
 
@@ -89,9 +93,9 @@ def main() -> None:
     unknown = [m for m in args.mutants if m not in mutants.MUTANTS]
     if unknown:
         sys.exit(f"not mutants: {', '.join(unknown)}; valid names: {', '.join(mutants.MUTANTS)}")
-    chosen = args.mutants or list(mutants.MUTANTS)
+    chosen = list(dict.fromkeys(args.mutants)) or list(mutants.MUTANTS)
     args.out.mkdir(parents=True, exist_ok=True)
-    record = verdicts.load_record()
+    record = verdicts.load_record(args.catchers)
     runner = Runner(args.out, max(1, args.jobs), args.deadline, ids, None if args.record else record)
     for mutant in chosen:
         runner.plan(mutant, mutants.profile_of(mutant))
@@ -107,8 +111,8 @@ def main() -> None:
     if args.record:
         kept = {m: tests for m, tests in record.items() if m in mutants.MUTANTS and m not in chosen}
         record = kept | runner.confirmed
-        verdicts.save_record(record)
-        footnotes.append(f"recorded the catchers of {len(runner.confirmed)} mutants in {verdicts.CATCHERS.name}")
+        verdicts.save_record(args.catchers, record)
+        footnotes.append(f"recorded the catchers of {len(runner.confirmed)} mutants in {args.catchers.name}")
     elif gone:
         footnotes.append(f"the record names mutants that are gone: {', '.join(gone)} (make teeth RECORD=1 prunes them)")
     if any(note.startswith(("record stale", "no recorded")) for v in done for note in v.notes):

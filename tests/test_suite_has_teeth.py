@@ -43,16 +43,18 @@ def run_contract_suite(mutant: str, tmp: Path, *args: str) -> subprocess.Complet
 def run_teeth(wanted: list[str], out: Path, *args: str) -> str:
     """tests/teeth.py's output for the mutants; a runner overdue past every deadline is killed, its children too."""
     command = [sys.executable, "-m", "tests.teeth", *wanted, "--out", str(out), *args]
-    # Its own session, so that killing it takes the children it forked along.
+    # Its own session, so that killing it takes the children it forked along, and nothing else.
     with subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     ) as runner:
         try:
-            output, _ = runner.communicate(timeout=WARM_UP + forking.DEADLINE * len(wanted))
-        except subprocess.TimeoutExpired:
+            output, _ = runner.communicate(timeout=WARM_UP + forking.DEADLINE * max(1, len(wanted)))
+        except BaseException as exc:
+            # A Ctrl-C reaches this process only: the runner's session is apart from the terminal's.
             os.killpg(runner.pid, signal.SIGKILL)
-            output, _ = runner.communicate()
-            pytest.fail(f"tests.teeth overran every deadline and was killed:\n{output[-3000:]}")
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
+            pytest.fail(f"tests.teeth overran every deadline and was killed:\n{runner.communicate()[0][-3000:]}")
     assert runner.returncode == 0, f"tests.teeth exit {runner.returncode}:\n{output[-3000:]}"
     return output
 
@@ -93,14 +95,31 @@ def test_contract_suite_catches_mutant(mutant: str, verdicts: dict[str, Verdict]
 
 
 def test_a_mutant_past_its_deadline_is_killed_and_not_caught(tmp_path: Path) -> None:
-    # Half a second: less than a child needs to build the app, let alone run the mutant's catchers.
-    run_teeth(["items_unsorted"], tmp_path, "--deadline", "0.5", "--report", str(tmp_path / "mutants.txt"))
+    # No time at all: the runner's first look at its child, a moment after the fork, finds it overdue.
+    run_teeth(["items_unsorted"], tmp_path, "--deadline", "0", "--report", str(tmp_path / "mutants.txt"))
     [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     verdict = Verdict.from_json(result)
     assert verdict.exit_code == -signal.SIGKILL, verdict.output
-    assert "killed at its 0.5s deadline" in verdict.notes
+    assert "killed at its 0s deadline" in verdict.notes
     assert not verdict.caught
     assert "NOT CAUGHT" in (tmp_path / "mutants.txt").read_text(encoding="utf-8")
+
+
+def test_a_recorded_catcher_that_no_longer_catches_is_called_stale_and_the_rest_decides(tmp_path: Path) -> None:
+    record = tmp_path / "catchers.json"
+    passes = "contract_tests/test_health.py::test_health_routes_are_never_rate_limited"
+    record.write_text(json.dumps({"items_unsorted": [passes]}), encoding="utf-8")
+    output = run_teeth(
+        ["items_unsorted"], tmp_path, "--catchers", str(record), "--report", str(tmp_path / "mutants.txt")
+    )
+    [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdict = Verdict.from_json(result)
+    assert verdict.caught, verdict.output
+    assert verdict.how == "the rest (record stale)"
+    assert f"record stale: {passes.removeprefix('contract_tests/')} passed" in verdict.notes
+    assert passes not in verdict.failed
+    assert "the record is stale" in output
+    assert json.loads(record.read_text(encoding="utf-8")) == {"items_unsorted": [passes]}, "rewritten without --record"
 
 
 def test_unknown_mutant_is_a_usage_error_naming_the_valid_ones(tmp_path: Path) -> None:

@@ -129,9 +129,9 @@ def report(verdicts: list[Verdict], wall: float, footnotes: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_record() -> dict[str, list[str]]:
-    return json.loads(CATCHERS.read_text(encoding="utf-8")) if CATCHERS.exists() else {}
+def load_record(path: Path) -> dict[str, list[str]]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def save_record(record: dict[str, list[str]]) -> None:
-    CATCHERS.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
+def save_record(path: Path, record: dict[str, list[str]]) -> None:
+    path.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
