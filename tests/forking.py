@@ -30,8 +30,9 @@ class Job:
     mutant: str
     profile: str
     phase: str
-    """catchers (the recorded ones), rest (the suite without them), suite (all of it), or, recording, alone
-    (the tests that failed first in the whole suite, run by themselves)."""
+    """catchers (the recorded ones), rest (the suite without them), suite (all of it), or, recording, examples
+    (the suite less its property tests, then all of it if that passes) and alone (the tests that failed first,
+    run by themselves)."""
     args: list[str]
     out: Path
     deadline: float = 0.0
@@ -101,18 +102,21 @@ def tail(job: Job) -> str:
 class Runner:
     """Keeps at most `jobs` children running; a mutant's catchers that no longer catch it queue the rest."""
 
-    def __init__(
-        self, out: Path, jobs: int, deadline: float, ids: set[str], record: dict[str, list[str]] | None
-    ) -> None:
-        """With no record, every mutant runs the whole suite, and the catchers found are confirmed for a new one."""
-        self.out, self.jobs, self.deadline, self.ids = out, jobs, deadline, ids
-        self.recording = record is None
-        self.record = record or {}
+    def __init__(self, out: Path, jobs: int, deadline: float, collected: tuple[set[str], set[str]]) -> None:
+        self.out, self.jobs, self.deadline = out, jobs, deadline
+        # Every test's node id, and the property tests': a record avoids those, whose examples vary with load and code.
+        self.ids, self.properties = collected
+        self.recording = True
+        self.record: dict[str, list[str]] = {}
         self.confirmed: dict[str, list[str]] = {}
         self.queue: deque[Job] = deque()
         self.running: dict[int, Job] = {}
         self.verdicts: dict[str, Verdict] = {}
         self.first_started: dict[str, float] = {}
+
+    def use(self, record: dict[str, list[str]]) -> None:
+        """Run each mutant's recorded catchers first; without a record, each runs the suite and a new one is made."""
+        self.recording, self.record = False, record
 
     def plan(self, mutant: str, profile: str) -> None:
         recorded = self.record.get(mutant, [])
@@ -124,10 +128,15 @@ class Runner:
         elif not self.recording and not recorded:
             notes.append("recorded: no test catches it alone")
         phase, args = ("catchers", known) if known else ("suite", ["contract_tests"])
+        if self.recording:
+            phase, args = (
+                "examples",
+                ["contract_tests", *(arg for test in self.properties for arg in ("--deselect", test))],
+            )
         self.verdicts[mutant] = Verdict(mutant, 0, 0.0, "", how="", notes=notes)
         job = Job(mutant, profile, phase, args, self.out)
         # Whole-suite runs are the long ones: start them first.
-        self.queue.appendleft(job) if phase == "suite" else self.queue.append(job)
+        self.queue.appendleft(job) if phase != "catchers" else self.queue.append(job)
 
     def run(self) -> None:
         try:
@@ -161,6 +170,9 @@ class Runner:
             deselect = [arg for test in job.args for arg in ("--deselect", test)]
             self.queue.appendleft(Job(job.mutant, job.profile, "rest", ["contract_tests", *deselect], self.out))
             return
+        if job.phase == "examples" and code == pytest.ExitCode.OK:
+            self.queue.appendleft(Job(job.mutant, job.profile, "suite", ["contract_tests"], self.out))
+            return
         if job.phase == "alone":
             alone = Verdict(job.mutant, code, 0.0, "")
             alone.read_junit(job.out / f"{job.name}.xml")
@@ -172,7 +184,8 @@ class Runner:
                 verdict.notes.append(f"{', '.join(map(verdicts.short, job.args))} does not catch it run alone")
             return
         verdict.exit_code = code
-        verdict.how = {"catchers": "recorded catchers", "rest": "the rest (record stale)"}.get(job.phase, "whole suite")
+        how = {"catchers": "recorded catchers", "rest": "the rest (record stale)", "examples": "all but properties"}
+        verdict.how = how.get(job.phase, "whole suite")
         verdict.output = tail(job)
         verdict.read_junit(job.out / f"{job.name}.xml")
         if job.killed:

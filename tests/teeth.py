@@ -31,18 +31,23 @@ from tests.verdicts import ROOT
 
 
 class Collected:
-    """A plugin for the warm-up run: remembers the node ids the suite collects."""
+    """A plugin for the warm-up run: remembers the node ids the suite collects, and which are property tests."""
 
     def __init__(self) -> None:
         self.ids: set[str] = set()
+        self.properties: set[str] = set()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from hypothesis import is_hypothesis_test
+
         self.ids = {item.nodeid for item in session.items}
+        self.properties = {item.nodeid for item in session.items if is_hypothesis_test(getattr(item, "obj", None))}
 
 
-def warm_up(profiles: set[str]) -> set[str]:
-    """Collect the suite in each profile, importing what every child needs; returns the node ids collected."""
+def warm_up(profiles: set[str]) -> tuple[set[str], set[str]]:
+    """Collect the suite in each profile, importing what every child needs; the node ids, and the property tests'."""
     ids: set[str] = set()
+    properties: set[str] = set()
     for profile in sorted(profiles):
         collected = Collected()
         listing = io.StringIO()
@@ -53,12 +58,13 @@ def warm_up(profiles: set[str]) -> set[str]:
         if code != pytest.ExitCode.OK:
             sys.exit(f"{listing.getvalue()}\ncollecting the contract suite (--profile {profile}) failed: exit {code}")
         ids |= collected.ids
+        properties |= collected.properties
     from contract_tests.expect import PROFILES
 
     for profile in profiles:
         # The profile's spec is the server-independent half of what a child builds; no mutant touches it.
         PROFILES[profile].spec  # noqa: B018
-    return ids
+    return ids, properties
 
 
 def single_threaded() -> None:
@@ -87,7 +93,7 @@ def main() -> None:
     for name in [k for k in os.environ if k.startswith("CONTRACT_") or k in ("PYTEST_ADDOPTS", MUTANT_ENV)]:
         del os.environ[name]
     os.chdir(ROOT)
-    ids = warm_up({"documented", "jim"})
+    collected = warm_up({"documented", "jim"})
     from tests import mutants  # only now: see MUTANT_ENV
 
     unknown = [m for m in args.mutants if m not in mutants.MUTANTS]
@@ -96,7 +102,9 @@ def main() -> None:
     chosen = list(dict.fromkeys(args.mutants)) or list(mutants.MUTANTS)
     args.out.mkdir(parents=True, exist_ok=True)
     record = verdicts.load_record(args.catchers)
-    runner = Runner(args.out, max(1, args.jobs), args.deadline, ids, None if args.record else record)
+    runner = Runner(args.out, max(1, args.jobs), args.deadline, collected)
+    if not args.record:
+        runner.use(record)
     for mutant in chosen:
         runner.plan(mutant, mutants.profile_of(mutant))
     single_threaded()

@@ -122,6 +122,22 @@ def test_a_recorded_catcher_that_no_longer_catches_is_called_stale_and_the_rest_
     assert json.loads(record.read_text(encoding="utf-8")) == {"items_unsorted": [passes]}, "rewritten without --record"
 
 
+def test_a_record_names_a_test_that_caught_the_mutant_and_keeps_the_other_entries(tmp_path: Path) -> None:
+    record = tmp_path / "catchers.json"
+    record.write_text(json.dumps({"items_unsorted": [], "huge_page_500": ["kept"], "gone": ["x"]}), encoding="utf-8")
+    output = run_teeth(
+        ["items_unsorted"], tmp_path, "--record", "--catchers", str(record), "--report", str(tmp_path / "mutants.txt")
+    )
+    [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdict = Verdict.from_json(result)
+    written = json.loads(record.read_text(encoding="utf-8"))
+    assert written.keys() == {"items_unsorted", "huge_page_500"}, output
+    assert written["huge_page_500"] == ["kept"]
+    # Refreshed from this run: the test that failed first, which went on to catch the mutant by itself.
+    assert written["items_unsorted"] == verdict.failed[:1], verdict.notes
+    assert written["items_unsorted"][0].startswith("contract_tests/test_")
+
+
 def test_unknown_mutant_is_a_usage_error_naming_the_valid_ones(tmp_path: Path) -> None:
     run = run_contract_suite("no_such_mutant", tmp_path, "--collect-only")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
