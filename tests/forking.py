@@ -60,8 +60,8 @@ def child(job: Job) -> NoReturn:
         home = job.out / f"{job.name}.hypothesis"
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(home)
         set_hypothesis_home_dir(home)
-        # The profile the suite loaded, derandomised: a property test that caught a mutant once catches it
-        # every time, so the record of catchers stays true and a verdict does not hang on luck.
+        # The profile the suite loaded, derandomised, so that a verdict does not rest on a lucky draw. (Not every
+        # property test repeats a catch even so: a record avoids them, see Runner.properties.)
         profile = settings.get_current_profile_name()
         settings.register_profile("teeth", parent=settings.get_profile(profile), derandomize=True)
         settings.load_profile("teeth")
