@@ -42,8 +42,8 @@ contract-live: $(VENV)/.test  ## Serve each profile on a free port and run the c
 wheel-check: $(VENV)/.test  ## Build the wheel; from a fresh venv outside the checkout: serve, mockserver verify, a client suite using jim_sandbox
 	$(BIN)/python scripts/wheel_check.py $(ARGS)
 
-teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py)
-	$(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s
+teeth: $(VENV)/.test  ## Prove the contract suite fails on each deliberately broken server (tests/mutants.py); RECORD=1 rewrites tests/mutant_catchers.json
+	TEETH_RECORD=$(RECORD) $(BIN)/python -m pytest tests/test_suite_has_teeth.py -m teeth -s $(ARGS)
 
 drift: $(VENV)/.runtime  ## Print where the jim profile differs from the documented one (ARGS="--base-url URL --api-key KEY" for a live JIM)
 	$(BIN)/mockserver drift $(ARGS)

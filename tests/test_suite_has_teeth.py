@@ -1,170 +1,87 @@
 """Proof the contract suite has teeth: each bug planted by tests/mutants.py must fail it on a check, not a crash.
 
-Every mutant runs the whole contract suite in a subprocess against the in-process app, with
-Connexion's response validation off, so only the suite's own assertions can catch the bug.
-That a mutant's failures are the mutant's doing rests on the clean suite passing, which the
-ordinary test run proves. The runs go one per CPU at a time. `pytest tests/test_suite_has_teeth.py -s`
-prints which tests caught each mutant; the same table is written to reports/mutants.txt.
+tests/teeth.py runs the contract suite against every selected mutant, each in a child forked from
+one warm process, against the in-process app with Connexion's response validation off, so only
+the suite's own assertions can catch the bug; it runs the tests recorded as catching each mutant
+first (tests/mutant_catchers.json) and the rest only if they no longer do. That a mutant's
+failures are the mutant's doing rests on the clean suite passing, which the ordinary test run
+proves. `make teeth` prints which tests caught each mutant; the same table is written to
+reports/mutants.txt. `make teeth RECORD=1` rewrites the record from a whole-suite run of each.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
-import time
-import xml.etree.ElementTree as ET
-from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 import mockserver.app
-from tests import mutants
+from tests import forking, mutants
+from tests.verdicts import ROOT, SHOWN, Verdict
 
 pytestmark = pytest.mark.teeth
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORT = ROOT / "reports" / "mutants.txt"
 SUITE = ("contract_tests", "-p", "tests.mutants", "-p", "no:cacheprovider", "-q")
-MAX_FAIL = 25
-"""Enough failures to show which tests catch a mutant, without running the rest of a suite it has already failed."""
-RUN_TIMEOUT = 600
-SHOWN = 3
-ID_WIDTH = 100
+WARM_UP = 300
+"""Seconds for the runner's own start and warm-up, on top of the mutants' deadlines, before it is killed."""
 
 
-@dataclass
-class Verdict:
-    mutant: str
-    exit_code: int
-    seconds: float
-    output: str
-    failed: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    kinds: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def caught(self) -> bool:
-        """Failed on checks: assertions or Schemathesis check failures, and no crash anywhere."""
-        checks = any(kind.startswith("AssertionError") or "Failure" in kind for kind in self.kinds)
-        return self.exit_code == pytest.ExitCode.TESTS_FAILED and checks and not self.errors
-
-    def rows(self) -> list[tuple[str, str, str]]:
-        """(mutant, failing test, count) lines of the report: the first few failing tests, one a line."""
-        if not self.caught:
-            return [
-                (self.mutant, f"NOT CAUGHT: exit {self.exit_code}, {len(self.errors)} errors", str(len(self.failed)))
-            ]
-        shown = [clip(test) for test in self.failed[:SHOWN]]
-        if len(self.failed) > SHOWN:
-            shown.append(f"… and {len(self.failed) - SHOWN} more")
-        count = f"{len(self.failed)}{'+' if len(self.failed) >= MAX_FAIL else ''}"
-        return [(self.mutant, shown[0], count), *(("", test, "") for test in shown[1:])]
-
-
-def clip(text: str) -> str:
-    return text if len(text) <= ID_WIDTH else text[: ID_WIDTH - 1] + "…"
-
-
-def child_env(mutant: str, tmp: Path) -> dict[str, str]:
-    """This environment, less what would point the suite at another server, plus the mutant."""
+def run_contract_suite(mutant: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_") and k != "PYTEST_ADDOPTS"}
     env[mutants.ENV] = mutant
     # Failing examples a mutant provokes must not land in the project's Hypothesis database.
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp / "hypothesis")
-    return env
+    command = [sys.executable, "-m", "pytest", *SUITE, "--profile", mutants.profile_of(mutant), *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
-def run_contract_suite(mutant: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = ("--profile", mutants.profile_of(mutant))
-    command = [sys.executable, "-m", "pytest", *SUITE, *profile, *args]
-    env = child_env(mutant, tmp)
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
-
-
-def node_id(case: ET.Element) -> str:
-    """JUnit's classname contract_tests.test_paging and name test_x[1] -> test_paging.py::test_x[1]."""
-    parts = case.get("classname", "").split(".")
-    module = next((i for i, part in enumerate(parts) if part.startswith("test_")), len(parts) - 1)
-    return "::".join([parts[module] + ".py", *parts[module + 1 :], case.get("name", "?")])
-
-
-def judge(mutant: str, tmp: Path) -> Verdict:
-    junit = tmp / "junit.xml"
-    started = time.perf_counter()
-    run = run_contract_suite(mutant, tmp, f"--junitxml={junit}", f"--maxfail={MAX_FAIL}")
-    output = (run.stdout[-3000:] + "\n" + run.stderr[-2000:]).strip()
-    verdict = Verdict(mutant, run.returncode, time.perf_counter() - started, output)
-    if junit.exists():
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            for failure in case.findall("failure"):
-                verdict.failed.append(node_id(case))
-                verdict.kinds[(failure.get("message") or "?").split("\n", 1)[0].split(":", 1)[0][:40]] += 1
-            for error in case.findall("error"):
-                if "AssertionError" in (error.get("message") or "") + (error.text or ""):
-                    # A check that lives in a fixture (a shared walk of every page, say) fails at setup:
-                    # still a check failing, not a crash.
-                    verdict.failed.append(node_id(case))
-                    verdict.kinds["AssertionError (in a fixture)"] += 1
-                else:
-                    verdict.errors.append(node_id(case))
-    return verdict
-
-
-def report(verdicts: list[Verdict], wall: float) -> str:
-    rows = [("mutant", "failing tests (first few)", "count")]
-    for verdict in verdicts:
-        rows += verdict.rows()
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    lines = [f"{m:<{widths[0]}}  {t:<{widths[1]}}  {c}".rstrip() for m, t, c in rows]
-    lines.insert(1, "-" * max(len(line) for line in lines))
-    busy = sum(v.seconds for v in verdicts)
-    missed = [v.mutant for v in verdicts if not v.caught]
-    lines += [
-        "",
-        f"{len(verdicts)} mutants, {len(verdicts) - len(missed)} caught"
-        + (f"; NOT CAUGHT: {', '.join(missed)}" if missed else ""),
-        f"contract suite runs: {busy:.0f}s in all, {wall:.0f}s wall clock (--maxfail={MAX_FAIL})",
-    ]
-    return "\n".join(lines) + "\n"
+def run_teeth(wanted: list[str], out: Path, *args: str) -> str:
+    """tests/teeth.py's output for the mutants; a runner overdue past every deadline is killed, its children too."""
+    command = [sys.executable, "-m", "tests.teeth", *wanted, "--out", str(out), *args]
+    # Its own session, so that killing it takes the children it forked along, and nothing else.
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    ) as runner:
+        try:
+            output, _ = runner.communicate(timeout=WARM_UP + forking.DEADLINE * max(1, len(wanted)))
+        except BaseException as exc:
+            # A Ctrl-C reaches this process only: the runner's session is apart from the terminal's.
+            os.killpg(runner.pid, signal.SIGKILL)
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
+            pytest.fail(f"tests.teeth overran every deadline and was killed:\n{runner.communicate()[0][-3000:]}")
+    assert runner.returncode == 0, f"tests.teeth exit {runner.returncode}:\n{output[-3000:]}"
+    return output
 
 
 @pytest.fixture(scope="module")
-def suite_runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Future[Verdict]]]:
-    """Starts the contract suite for every selected mutant up front, one run per CPU at a time."""
+def verdicts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
+    """Runs tests/teeth.py once for every selected mutant and reads what it made of each."""
     wanted = [
         item.callspec.params["mutant"]
         for item in request.session.items
         if getattr(item, "originalname", None) == test_contract_suite_catches_mutant.__name__
         and hasattr(item, "callspec")
     ]
-    started = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(len(wanted), os.cpu_count() or 1)))
-    runs = {mutant: pool.submit(judge, mutant, tmp_path_factory.mktemp(mutant)) for mutant in wanted}
-    try:
-        yield runs
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    done = [f.result() for f in runs.values() if f.done() and not f.cancelled() and f.exception() is None]
-    if done:
-        text = report(done, time.perf_counter() - started)
-        REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(text, encoding="utf-8")
-        print("\n" + text)
+    out = tmp_path_factory.mktemp("teeth")
+    print("\n" + run_teeth(wanted, out, *(["--record"] if os.environ.get("TEETH_RECORD") else [])))
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {verdict.mutant: verdict for verdict in map(Verdict.from_json, results)}
 
 
 @pytest.mark.parametrize("mutant", list(mutants.MUTANTS))
-def test_contract_suite_catches_mutant(mutant: str, suite_runs: dict[str, Future[Verdict]]) -> None:
-    verdict = suite_runs[mutant].result()
-    print(f"\n{mutant} ({mutants.MUTANTS[mutant][0]}): exit {verdict.exit_code}, {verdict.seconds:.1f}s")
+def test_contract_suite_catches_mutant(mutant: str, verdicts: dict[str, Verdict]) -> None:
+    verdict = verdicts[mutant]
+    print(f"\n{mutant} ({mutants.MUTANTS[mutant][0]}): exit {verdict.exit_code}, {verdict.seconds:.1f}s, {verdict.how}")
     for test in verdict.failed:
         print(f"  caught by {test}")
+    for note in verdict.notes:
+        print(f"  {note}")
     print(f"  failures by kind: {dict(verdict.kinds)}")
 
     assert verdict.exit_code == pytest.ExitCode.TESTS_FAILED, (
@@ -174,6 +91,51 @@ def test_contract_suite_catches_mutant(mutant: str, suite_runs: dict[str, Future
         f"{mutant} crashed tests rather than failing a check: {verdict.errors[:SHOWN]}\n{verdict.output}"
     )
     assert verdict.failed, f"{mutant}: exit 1 but no <failure> in the JUnit report:\n{verdict.output}"
+    assert verdict.caught, f"{mutant} failed on {dict(verdict.kinds)}, none an assertion or check:\n{verdict.output}"
+
+
+def test_a_mutant_past_its_deadline_is_killed_and_not_caught(tmp_path: Path) -> None:
+    # No time at all: the runner's first look at its child, a moment after the fork, finds it overdue.
+    run_teeth(["items_unsorted"], tmp_path, "--deadline", "0", "--report", str(tmp_path / "mutants.txt"))
+    [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdict = Verdict.from_json(result)
+    assert verdict.exit_code == -signal.SIGKILL, verdict.output
+    assert "killed at its 0s deadline" in verdict.notes
+    assert not verdict.caught
+    assert "NOT CAUGHT" in (tmp_path / "mutants.txt").read_text(encoding="utf-8")
+
+
+def test_a_recorded_catcher_that_no_longer_catches_is_called_stale_and_the_rest_decides(tmp_path: Path) -> None:
+    record = tmp_path / "catchers.json"
+    passes = "contract_tests/test_health.py::test_health_routes_are_never_rate_limited"
+    record.write_text(json.dumps({"items_unsorted": [passes]}), encoding="utf-8")
+    output = run_teeth(
+        ["items_unsorted"], tmp_path, "--catchers", str(record), "--report", str(tmp_path / "mutants.txt")
+    )
+    [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdict = Verdict.from_json(result)
+    assert verdict.caught, verdict.output
+    assert verdict.how == "the rest (record stale)"
+    assert f"record stale: {passes.removeprefix('contract_tests/')} passed" in verdict.notes
+    assert passes not in verdict.failed
+    assert "the record is stale" in output
+    assert json.loads(record.read_text(encoding="utf-8")) == {"items_unsorted": [passes]}, "rewritten without --record"
+
+
+def test_a_record_names_a_test_that_caught_the_mutant_and_keeps_the_other_entries(tmp_path: Path) -> None:
+    record = tmp_path / "catchers.json"
+    record.write_text(json.dumps({"items_unsorted": [], "huge_page_500": ["kept"], "gone": ["x"]}), encoding="utf-8")
+    output = run_teeth(
+        ["items_unsorted"], tmp_path, "--record", "--catchers", str(record), "--report", str(tmp_path / "mutants.txt")
+    )
+    [result] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    verdict = Verdict.from_json(result)
+    written = json.loads(record.read_text(encoding="utf-8"))
+    assert written.keys() == {"items_unsorted", "huge_page_500"}, output
+    assert written["huge_page_500"] == ["kept"]
+    # Refreshed from this run: the test that failed first, which went on to catch the mutant by itself.
+    assert written["items_unsorted"] == verdict.failed[:1], verdict.notes
+    assert written["items_unsorted"][0].startswith("contract_tests/test_")
 
 
 def test_unknown_mutant_is_a_usage_error_naming_the_valid_ones(tmp_path: Path) -> None:
