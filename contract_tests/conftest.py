@@ -9,6 +9,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests import preflight
 from contract_tests.expect import PROFILES
 from contract_tests.options import TARGET, VALUES
 from contract_tests.summary import Summary
@@ -42,6 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Checked before any test, so a missing key is one line and exit status 4, not an error per test.
     if config.getoption("base_url") and not (config.getoption("api_key") or config.getoption("sandbox_ids")):
         raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
+    if config.getoption("base_url") and not config.getoption("help"):
+        preflight.check(config)
     config.pluginmanager.register(Summary(config), "contract-summary")
 
 
@@ -72,12 +75,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         return
     sandbox = config.getoption("sandbox_ids")
     values = {**(SANDBOX if sandbox else {}), **{k: v for k, v in given.items() if v}}
+    # Reached already: preflight.check found the server answering before any rule ran.
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
-        try:
-            client.get("/api/v1/health")
-        except httpx.TransportError as exc:
-            # Not a broken rule: the suite could not run. Exit status 3, not 1.
-            pytest.exit(f"cannot reach {base_url}: {exc}", returncode=3)
         yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, profile=profile, **values)
 
 

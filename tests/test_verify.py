@@ -7,10 +7,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import hypothesis
 import pytest
 from click.testing import CliRunner, Result
 
+from contract_tests import preflight
 from contract_tests.summary import Rule, report
 from mockserver.cli import main
 from mockserver.testing import verify
@@ -26,6 +28,12 @@ A_FEW_RULES = ["-k", "test_health_needs_no_key or test_reader_key_is_403 or test
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     with serve_sandbox(sandbox_settings(access_log=False)) as served:
+        yield served
+
+
+@pytest.fixture
+def sandbox_with_journal() -> Iterator[Sandbox]:
+    with serve_sandbox(sandbox_settings(access_log=False, journal_size=50)) as served:
         yield served
 
 
@@ -58,12 +66,65 @@ def test_without_an_api_key_it_exits_4_in_one_line_of_its_own_process(sandbox: S
     [
         (["--api-key", "k"], "mockserver verify needs --base-url"),
         (["--base-url", "http://127.0.0.1:1", "--api-key", "k", "--profile", "prism"], "invalid choice: 'prism'"),
-        (["--base-url", "http://127.0.0.1:1", "--api-key", "k", "--no-such-option"], "unrecognized arguments"),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--api-key", "k", "--no-such-option"],
+            "mockserver verify: unknown option --no-such-option (mockserver verify --help lists the options)",
+        ),
+        (["--base-url", "127.0.0.1:8080", "--api-key", "k"], "use http://host[:port]"),
     ],
 )
-def test_bad_options_exit_4_saying_what_is_wrong(arguments: list[str], said: str) -> None:
+def test_bad_options_exit_4_in_one_line_saying_what_is_wrong(arguments: list[str], said: str) -> None:
     done = in_process(*arguments)
     assert done.exit_code == 4 and said in done.output, done.output
+    assert len(done.output.strip().splitlines()) == 1, done.output
+    assert "usage:" not in done.output and "site-packages" not in done.output and "inifile" not in done.output
+
+
+MISTAKES = [
+    (["--api-key", "not-a-key"], "--api-key not-a-key is not accepted: GET /api/v1/activities answered 401"),
+    (["--api-key", "jim_ak_sandbox_disabled"], "--api-key jim_ak_sandb… is not accepted"),
+    (["--api-key", "jim_ak_sandbox_reader"], "is valid but lacks the Administrator role: GET /api/v1/activities"),
+    (
+        ["--sandbox-ids", "--run-profile-id", "3", "--parent-activity-id", "ffffffff-ffff-ffff-ffff-ffffffffffff"],
+        "--run-profile-id '3' is not an activity id (a GUID, such as a1b2c3d4-e5f6-7890-abcd-ef1234567890);"
+        " --parent-activity-id ffffffff-ffff-ffff-ffff-ffffffffffff: no such activity",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arguments", "said"), MISTAKES)
+def test_a_key_or_an_id_the_server_refuses_is_a_usage_error_not_a_broken_rule(
+    sandbox: Sandbox, arguments: list[str], said: str
+) -> None:
+    done = in_process("--base-url", sandbox.base_url, *arguments)
+    assert done.exit_code == 4, done.output[-3000:]
+    assert said in done.output and len(done.output.strip().splitlines()) <= 5, done.output[-3000:]
+
+
+@pytest.mark.parametrize("path", ["/api/v1", "/api/v1/", "/api"])
+def test_a_base_url_with_the_apis_path_is_explained_with_the_url_to_use(sandbox: Sandbox, path: str) -> None:
+    done = in_process("--base-url", sandbox.base_url + path, "--sandbox-ids")
+    assert done.exit_code == 4, done.output[-3000:]
+    assert done.output.strip().endswith(f"use --base-url {sandbox.base_url}"), done.output[-3000:]
+    assert len(done.output.strip().splitlines()) == 1
+
+
+def test_the_sandboxs_own_key_refused_asks_whether_the_server_is_the_sandbox() -> None:
+    refusing = httpx.Client(base_url="http://jim.example", transport=httpx.MockTransport(lambda _: httpx.Response(401)))
+    with pytest.raises(pytest.UsageError) as refused:
+        preflight.check_key(refusing, "jim_ak_sandbox_admin", from_sandbox=True)
+    assert str(refused.value) == (
+        "--sandbox-ids gives the sandbox's key jim_ak_sandbox_admin, which is not accepted: GET /api/v1/activities"
+        " answered 401 (a key unknown, disabled or expired) (is the server this sandbox? give its own --api-key)"
+    )
+
+
+def test_the_checks_before_the_run_only_read(sandbox_with_journal: Sandbox) -> None:
+    # mockserver verify never writes to a server: what it sends before the run, to any server, is GETs.
+    done = in_process("--base-url", sandbox_with_journal.base_url, "--sandbox-ids", "--run-profile-id", "0" * 36)
+    assert done.exit_code == 4, done.output[-3000:]
+    sent = sandbox_with_journal.journal()
+    assert sent and {entry["method"] for entry in sent} == {"GET"}, sent
 
 
 def test_a_server_that_cannot_be_reached_exits_3() -> None:

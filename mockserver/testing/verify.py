@@ -8,7 +8,6 @@ import textwrap
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 from contract_tests.options import TARGET, VALUES
 
@@ -31,16 +30,6 @@ def options_help() -> str:
     return "\n".join(["\b", "The suite's options:", *rows])
 
 
-class LiveTarget:
-    """Refuses a run without --base-url: this command verifies a server, never the in-process sandbox."""
-
-    def pytest_configure(self, config: Any) -> None:
-        if not config.getoption("base_url"):
-            import pytest
-
-            raise pytest.UsageError("mockserver verify needs --base-url: the server to verify")
-
-
 def run(arguments: Sequence[str]) -> int:
     """pytest over the installed suite with these arguments; its exit status (0, 1, 3 unreachable, 4 bad options)."""
     missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
@@ -48,6 +37,8 @@ def run(arguments: Sequence[str]) -> int:
         print(f"mockserver verify: needs {', '.join(missing)}: {INSTALL}", file=sys.stderr)
         return USAGE_ERROR
     import pytest
+
+    from mockserver.testing.verify_plugin import LiveTarget
 
     suite = files(SUITE)
     if not isinstance(suite, Path):
