@@ -17,6 +17,8 @@ MAX_LATENCY_MS = 10_000
 """The longest delay a chaos run or a `Prefer: delay=` may ask for."""
 JOURNAL_FLAG_SIZE = 100
 """The journal's size when `--journal` is given without a number."""
+FIXTURE_JOURNAL_SIZE = 10_000
+"""The journal's size in the jim_sandbox pytest fixture, which records every request unless told otherwise."""
 
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
