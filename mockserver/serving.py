@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import os
+import socket
 from typing import Any
 
 import uvicorn
@@ -11,6 +14,7 @@ import uvicorn
 from mockserver.compat import protocol_factory
 from mockserver.controls.access_log import BatchedLines
 from mockserver.settings import Settings
+from mockserver.startup import StartupError
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
@@ -64,12 +68,40 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def serve(app: Any, settings: Settings) -> None:
-    """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
+class CannotListen(StartupError):
+    kind = "cannot listen"
+
+
+def listen(settings: Settings) -> socket.socket:
+    """The listening socket, bound before anything is announced: so the port announced is the one bound (port 0 picks
+    one), and a port in use is one line, not uvicorn's error after a "serving on"."""
+    try:
+        family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((settings.host, settings.port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {settings.port} on {settings.host} is in use: stop what listens there, or choose another"
+                " port with --port (0 picks a free one)"
+            ) from None
+        raise CannotListen(f"{settings.host}:{settings.port}: {exc.strerror or exc}") from None
+
+
+def serve(app: Any, settings: Settings, listener: socket.socket) -> None:
+    """Serve `app` (already built, so its fixtures are valid) on `listener` until interrupted; several workers
+    rebuild it."""
+    options = {**uvicorn_options(settings), "port": listener.getsockname()[1]}
     if settings.workers == 1:
         freeze_startup_objects()
-        uvicorn.run(app, **uvicorn_options(settings))
+        server = uvicorn.Server(uvicorn.Config(app, **options))
+        # Ctrl+C: uvicorn shuts down, then raises it again; uvicorn.run would swallow it too.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[listener])
+        if not server.started:
+            raise SystemExit(3)
         return
-    # Workers are separate processes: each rebuilds the app from the same settings, exported here.
+    # Workers are separate processes: each rebuilds the app from the same settings, exported here. uvicorn's
+    # supervisor binds the port again for them (it was chosen, when 0, by binding it here).
+    listener.close()
     os.environ.update(settings.as_environment())
-    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **uvicorn_options(settings))
+    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)

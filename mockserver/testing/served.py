@@ -123,7 +123,7 @@ def sandbox_settings(**given: Any) -> Settings:
     try:
         settings = Settings(**{"port": 0, **given})
     except ValidationError as exc:
-        raise BadSandboxSettings(problems(exc)) from None
+        raise BadSandboxSettings(problems(exc, {name: name for name in given})) from None
     if settings.workers != 1:
         raise BadSandboxSettings("workers: a sandbox served from a test process runs one worker")
     return settings
