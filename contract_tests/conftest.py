@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from contract_tests import preflight
 from contract_tests.expect import PROFILES
 from contract_tests.options import TARGET, VALUES
+from contract_tests.reports import KINDS
 from contract_tests.summary import Summary
 from contract_tests.target import SANDBOX, Target
 
@@ -36,10 +37,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
         if name == "profile":
             kind = {"choices": sorted(PROFILES), "default": given or "documented"}
+        if option.values:
+            uses = [given.split(maxsplit=len(option.values) - 1)] if given else []
+            kind = {"nargs": len(option.values), "metavar": option.values, "action": "append", "default": uses}
         group.addoption(option.flag, dest=name, help=f"{option.help} (env {option.env})", **kind)  # type: ignore[arg-type]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for kind, _ in config.getoption("report") or []:
+        if kind not in KINDS:
+            raise pytest.UsageError(f"--report {kind}: the formats are {' and '.join(KINDS)}, as --report json PATH")
     # Checked before any test, so a missing key is one line and exit status 4, not an error per test.
     if config.getoption("base_url") and not (config.getoption("api_key") or config.getoption("sandbox_ids")):
         raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
