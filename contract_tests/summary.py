@@ -19,8 +19,9 @@ SKIPPED = "Skipped: "
 """How pytest begins a skip's reason in its report."""
 OPTION = re.compile(r"\bpass (--[a-z][a-z0-9-]*)")
 """How a skip's reason names the option that would verify the check."""
-NO_OPTION = "(in-process only)"
-"""What verifies a check whose skip names no option: the suite run in-process, against this sandbox."""
+NO_OPTION = "(no option)"
+"""Where a skip names no option: no option verifies it against this server (its clock runs, the fault it needs is the
+sandbox's in-process control, its run in progress had ended); -v says why."""
 REASON_CHARACTERS = 160
 MAX_LINES = 25
 """The default summary's length, whatever the run."""

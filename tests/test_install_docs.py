@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from mockserver.settings import PROJECT_ROOT, Settings
 from mockserver.testing import received
 from mockserver.testing.served import Sandbox
@@ -38,3 +40,18 @@ def test_the_failed_assertion_shown_is_what_the_fixture_says() -> None:
     requests = [at(0, page="1"), at(0.5, page="2"), at(1, path="/api/v1/activities")]
     said = f"AssertionError: {received.request_made(requests, 'GET', ITEMS, 3)}"
     assert f"```\n{said}\n```" in section("In a client's test suite")
+
+
+def test_the_ci_example_in_the_docs_is_the_workflow_the_wheel_check_runs() -> None:
+    workflow = (PROJECT_ROOT / "examples" / "ci" / "github-actions.yml").read_text(encoding="utf-8")
+    assert f"```yaml\n{workflow}```" in section("In CI")
+    steps = yaml.safe_load(workflow)["jobs"]["contract"]["steps"]
+    run = " ".join(step.get("run", "") for step in steps)
+    for needed in ("pip wheel", "pip install", "mockserver serve", "mockserver verify", "--report json"):
+        assert needed in run, needed
+
+
+def test_no_placeholder_stands_for_where_to_install_from() -> None:
+    for page in [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        assert "OWNER/" not in text and "git+https://" not in text, page.name

@@ -141,7 +141,7 @@ def test_the_summary_stays_within_25_lines_however_many_rules_break_or_want_opti
     assert len(lines) == MAX_LINES
     assert lines[3] == "    test_m.py::test_broken_00: AssertionError: 0"
     assert "    … and 35 more (-v, or --report json PATH, gives every one)" in lines
-    assert f"    {NO_OPTION}    1 rule" in lines and "    --option-11          1 rule" in lines
+    assert f"    {NO_OPTION}    1 rule" in lines and "    --option-11    1 rule" in lines
 
 
 def test_annotations_escape_what_would_end_a_workflow_command() -> None:
