@@ -9,8 +9,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests import preflight
 from contract_tests.expect import PROFILES
 from contract_tests.options import TARGET, VALUES
+from contract_tests.reports import KINDS
 from contract_tests.summary import Summary
 from contract_tests.target import SANDBOX, Target
 
@@ -35,13 +37,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         )
         if name == "profile":
             kind = {"choices": sorted(PROFILES), "default": given or "documented"}
+        if option.values:
+            uses = [given.split(maxsplit=len(option.values) - 1)] if given else []
+            kind = {"nargs": len(option.values), "metavar": option.values, "action": "append", "default": uses}
         group.addoption(option.flag, dest=name, help=f"{option.help} (env {option.env})", **kind)  # type: ignore[arg-type]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for kind, _ in config.getoption("report") or []:
+        if kind not in KINDS:
+            raise pytest.UsageError(f"--report {kind}: the formats are {' and '.join(KINDS)}, as --report json PATH")
     # Checked before any test, so a missing key is one line and exit status 4, not an error per test.
     if config.getoption("base_url") and not (config.getoption("api_key") or config.getoption("sandbox_ids")):
         raise pytest.UsageError("--base-url needs --api-key (a key with the Administrator role), or --sandbox-ids")
+    if config.getoption("base_url") and not config.getoption("help"):
+        preflight.check(config)
     config.pluginmanager.register(Summary(config), "contract-summary")
 
 
@@ -73,12 +83,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         return
     sandbox = config.getoption("sandbox_ids")
     values = {**(SANDBOX if sandbox else {}), **{k: v for k, v in given.items() if v}}
+    # Reached already: preflight.check found the server answering before any rule ran.
     with httpx.Client(base_url=base_url, timeout=30.0) as client:
-        try:
-            client.get("/api/v1/health")
-        except httpx.TransportError as exc:
-            # Not a broken rule: the suite could not run. Exit status 3, not 1.
-            pytest.exit(f"cannot reach {base_url}: {exc}", returncode=3)
         yield Target(client=client, base_url=base_url, app=None, sandbox=sandbox, profile=profile, **values)
 
 

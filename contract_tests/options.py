@@ -12,6 +12,8 @@ class Option:
     help: str
     switch: bool = False
     """On when given (or when its variable is set to anything); otherwise a value."""
+    values: tuple[str, ...] = ()
+    """Names of the values each use of a repeatable option takes (its variable: one use, the values spaced)."""
 
 
 TARGET = {
@@ -42,6 +44,19 @@ TARGET = {
         "CONTRACT_REQUIRE_ALL",
         "fail (exit 1) when any rule is left unverified for want of a key, an id or another option",
         switch=True,
+    ),
+    "report": Option(
+        "--report",
+        "CONTRACT_REPORT",
+        "write the verdict to PATH as FORMAT: json (one record per rule: verdict, checks, reason, the option that"
+        " would verify it; docs/contract-suite.md has its schema) or markdown; repeatable",
+        values=("FORMAT", "PATH"),
+    ),
+    "step_summary": Option(
+        "--step-summary",
+        "GITHUB_STEP_SUMMARY",
+        "append the verdict in Markdown to this file and print a GitHub ::error annotation per broken rule"
+        " (GitHub Actions sets the variable for every step)",
     ),
 }
 """What the suite runs against and how strictly."""

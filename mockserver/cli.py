@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging.config
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -16,7 +17,7 @@ from mockserver.app import create_app
 from mockserver.drift import markdown as drift_markdown
 from mockserver.drift import report as drift_report
 from mockserver.drift.probes import PROBES, SANDBOX, Ids
-from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, options
+from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, flag, options
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec, spec_text
 from mockserver.settings import Settings, problems
@@ -30,7 +31,7 @@ def build_settings(**flags: Any) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as exc:
-        raise click.UsageError(f"bad configuration: {problems(exc)}") from None
+        raise click.UsageError(f"bad configuration: {problems(exc, {name: flag(name) for name in given})}") from None
 
 
 def build_app(settings: Settings) -> Any:
@@ -42,7 +43,34 @@ def build_app(settings: Settings) -> Any:
         sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Commands(click.Group):
+    """Every usage error in one line and exit status 2: what is wrong, not the usage text around it."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            command = f"mockserver {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "mockserver"
+            click.echo(f"{command}: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 def main() -> None:
     """A sandbox of JIM's Activities API, kept to openapi.yaml over deterministic fixtures.
 
@@ -72,12 +100,18 @@ def serve(**flags: Any) -> None:
         settings = settings.model_copy(update={"clock_origin": time.time()})
     logging.config.dictConfig(serving.log_config(settings.log_level))
     app = build_app(settings)  # validates the fixtures before anything listens, whatever the worker count
-    where = f"http://{settings.host}:{settings.port}"
-    fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
     for warning in serving.exposure_warnings(settings):
         logging.getLogger("mockserver").warning(warning)
+    try:
+        listener = serving.listen(settings)
+    except StartupError as exc:
+        click.echo(exc.line(), err=True)
+        sys.exit(2)
+    host, port = listener.getsockname()[:2]
+    where = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
     serving.announce(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)")
-    serving.serve(app, settings)
+    serving.serve(app, settings, listener)
 
 
 @main.command()
@@ -96,7 +130,7 @@ def spec(profile: str, form: str) -> None:
     for client generators and diff tools (the server also serves it at /api/openapi/v1.json).
     """
     try:
-        document = load_spec(Settings().spec_path, PROFILES[profile])
+        document = load_spec(build_settings().spec_path, PROFILES[profile])
     except StartupError as exc:
         click.echo(exc.line(), err=True)
         sys.exit(2)

@@ -67,16 +67,21 @@ def click_type(field: FieldInfo) -> Any:
     return None
 
 
+def flag(name: str) -> str:
+    """How a setting is spelt on the command line."""
+    return str(SPELLING.get(name, {}).get("flag", "--" + name.replace("_", "-")))
+
+
 def option(name: str) -> Decorator:
     """The click option for one Settings field; None when not given, so the environment and defaults apply."""
     field = Settings.model_fields[name]
-    spelling = dict(SPELLING.get(name, {}))
-    flag = spelling.pop("flag", "--" + name.replace("_", "-"))
+    spelling = {key: value for key, value in SPELLING.get(name, {}).items() if key != "flag"}
+    spelt = flag(name)
     text = f"{field.description}  [default: {shown_default(field.default)}]"
     if field.annotation is bool:
-        negative = "--no-" + flag.removeprefix("--")
-        return click.option(f"{flag}/{negative}", name, default=None, help=text)
-    return click.option(flag, name, type=click_type(field), default=None, help=text, **spelling)
+        negative = "--no-" + spelt.removeprefix("--")
+        return click.option(f"{spelt}/{negative}", name, default=None, help=text)
+    return click.option(spelt, name, type=click_type(field), default=None, help=text, **spelling)
 
 
 def options(*names: str) -> Decorator:

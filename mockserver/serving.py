@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import ipaddress
 import logging
 import os
 import resource
 import signal
+import socket
 import sys
 import threading
 import time
@@ -19,6 +21,7 @@ import uvicorn
 from mockserver.compat import protocol_factory
 from mockserver.controls.access_log import BatchedLines
 from mockserver.settings import Settings
+from mockserver.startup import StartupError
 
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 """The process id tells the workers of `--workers N` apart."""
@@ -150,16 +153,44 @@ def stop_with_master() -> None:
     keep_serving_on_sighup()
 
 
-def serve(app: Any, settings: Settings) -> None:
-    """Serve `app` (already built, so its fixtures are valid) until interrupted; several workers rebuild it."""
+class CannotListen(StartupError):
+    kind = "cannot listen"
+
+
+def listen(settings: Settings) -> socket.socket:
+    """The listening socket, bound before anything is announced: so the port announced is the one bound (port 0 picks
+    one), and a port in use is one line, not uvicorn's error after a "serving on"."""
+    try:
+        family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((settings.host, settings.port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {settings.port} on {settings.host} is in use: stop what listens there, or choose another"
+                " port with --port (0 picks a free one)"
+            ) from None
+        raise CannotListen(f"{settings.host}:{settings.port}: {exc.strerror or exc}") from None
+
+
+def serve(app: Any, settings: Settings, listener: socket.socket) -> None:
+    """Serve `app` (already built, so its fixtures are valid) on `listener` until interrupted; several workers
+    rebuild it."""
     raise_file_limit()
+    options = {**uvicorn_options(settings), "port": listener.getsockname()[1]}
     if settings.workers == 1:
         keep_serving_on_sighup()
         freeze_startup_objects()
         # Logging is already configured (the CLI did, before building the app): configured again, its
         # queued lines would wait on the old handler's close, up to CLOSE_SECONDS on a stalled pipe.
-        uvicorn.run(app, **{**uvicorn_options(settings), "log_config": None})
+        server = uvicorn.Server(uvicorn.Config(app, **{**options, "log_config": None}))
+        # Ctrl+C: uvicorn shuts down, then raises it again; uvicorn.run would swallow it too.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[listener])
+        if not server.started:
+            raise SystemExit(3)
         return
-    # Workers are separate processes: each rebuilds the app from the same settings, exported here.
+    # Workers are separate processes: each rebuilds the app from the same settings, exported here. uvicorn's
+    # supervisor binds the port again for them (it was chosen, when 0, by binding it here).
+    listener.close()
     os.environ.update(settings.as_environment())
-    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **uvicorn_options(settings))
+    uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **options)

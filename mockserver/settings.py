@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -13,10 +16,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from mockserver import resources
 
 PROJECT_ROOT = resources.CHECKOUT
+ENV_PREFIX = "MOCKSERVER_"
 MAX_LATENCY_MS = 10_000
 """The longest delay a chaos run or a `Prefer: delay=` may ask for."""
 JOURNAL_FLAG_SIZE = 100
 """The journal's size when `--journal` is given without a number."""
+FIXTURE_JOURNAL_SIZE = 10_000
+"""The journal's size in the jim_sandbox pytest fixture, which records every request unless told otherwise."""
 
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
@@ -34,7 +40,7 @@ class ConnectionLimits:
 class Settings(BaseSettings):
     """Server settings; every field can also be set as MOCKSERVER_<FIELD> in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="MOCKSERVER_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     host: str = Field("127.0.0.1", description="Address to bind.")
     port: int = Field(8080, ge=0, le=65535, description="Port to bind; 0 picks a free one.")
@@ -162,9 +168,28 @@ class Settings(BaseSettings):
         """Whether any control keeps state that several workers must share."""
         return self.rate_limit or self.journal_size > 0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_variables(cls, data: Any) -> Any:
+        # pydantic-settings ignores a MOCKSERVER_ variable that names no setting: a misspelt one would do nothing.
+        unknown = sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX) and not variable(name))
+        if unknown:
+            known = [f"{ENV_PREFIX}{field.upper()}" for field in cls.model_fields]
+            hints = [difflib.get_close_matches(name.upper(), known, n=1) for name in unknown]
+            raise ValueError(
+                "; ".join(
+                    f"{name} is not a setting" + (f" (did you mean {hint[0]}?)" if hint else "")
+                    for name, hint in zip(unknown, hints, strict=True)
+                )
+                + f": a setting's variable is {ENV_PREFIX} and its name (mockserver serve --help lists the settings)"
+            )
+        return data
+
     @field_validator("fixtures_dir")
     @classmethod
     def _fixtures_exist(cls, value: Path) -> Path:
+        if value.is_file():
+            raise ValueError(f"{value} is a file: give the folder that holds the fixture files")
         if not value.is_dir():
             raise ValueError(f"fixtures folder {value} does not exist")
         return value
@@ -172,6 +197,8 @@ class Settings(BaseSettings):
     @field_validator("spec_path")
     @classmethod
     def _spec_exists(cls, value: Path) -> Path:
+        if value.is_dir():
+            raise ValueError(f"{value} is a folder: give the spec file itself (an OpenAPI YAML or JSON file)")
         if not value.is_file():
             raise ValueError(f"spec file {value} does not exist")
         return value
@@ -219,8 +246,23 @@ class Settings(BaseSettings):
         return self
 
 
-def problems(exc: ValidationError) -> str:
-    """Why settings were refused, as one line: each field and what is wrong with its value."""
+def variable(name: str) -> str | None:
+    """The setting a MOCKSERVER_ variable sets (any case, as pydantic-settings reads them), or None."""
+    field = name.lower().removeprefix(ENV_PREFIX.lower())
+    return field if name.upper().startswith(ENV_PREFIX) and field in Settings.model_fields else None
+
+
+def problems(exc: ValidationError, spelt: Mapping[str, str] | None = None) -> str:
+    """Why settings were refused, as one line: each setting as the user gave it (`spelt`: an option's flag, a
+    keyword), else the MOCKSERVER_ variable that set it, else its name; and what is wrong with its value."""
+    from_environment = {field: name for name in os.environ if (field := variable(name))}
+
+    def named(field: str) -> str:
+        return (spelt or {}).get(field) or from_environment.get(field) or field
+
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+        f"{named(str(e['loc'][0]))}: {e['msg'].removeprefix('Value error, ')}"
+        if e["loc"]
+        else e["msg"].removeprefix("Value error, ")
+        for e in exc.errors()
     )

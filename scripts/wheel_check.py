@@ -1,26 +1,40 @@
-"""Build the wheel, install it in a fresh virtual environment outside the checkout, and use it as a stranger would.
+"""Run the CI example's steps in a fresh virtual environment outside the checkout; use the wheel as a stranger would.
 
-`make wheel-check` runs this in CI: from a folder with no checkout, `mockserver serve` answers the
-documented journey and its docs; `mockserver verify` holds it to the contract (exit 0, saying what it
-did not verify), refuses a missing key (exit 4, in a few lines), reports a closed port (exit 3) and,
-with --require-all, fails on a rule left unverified; a client's test suite (examples/client-suite)
-passes with the jim_sandbox plugin. Extra arguments go to the `mockserver verify` run.
+`make wheel-check` runs this in CI: every `run:` step of examples/ci/github-actions.yml (the workflow
+docs/install.md shows), in order, as GitHub Actions would (bash, the job's env, GITHUB_WORKSPACE the
+checkout, GITHUB_STEP_SUMMARY a file): it builds the wheel, installs it, serves the sandbox and verifies
+it with the JSON report and the job summary. Then, against that server: the documented journey and its
+docs; `mockserver verify` refusing a missing key (exit 4, in a few lines), a closed port (exit 3) and,
+with --require-all, a rule left unverified (exit 1); a client's test suite (examples/client-suite)
+with the jim_sandbox plugin. The verify step's summary must be docs/install.md's example; with
+--write-docs, the example is rewritten from this run instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
-from contract_live import free_port, wait_until_healthy
+import yaml
+from contract_live import free_port
 
 CHECKOUT = Path(__file__).resolve().parent.parent
+WORKFLOW = CHECKOUT / "examples" / "ci" / "github-actions.yml"
+INSTALL_DOCS = CHECKOUT / "docs" / "install.md"
+EXAMPLE = re.compile(r"(<!-- verify summary: from make wheel-check -->\n```\n)(.*?)(```)", re.DOTALL)
+"""docs/install.md's example summary, which this run regenerates or checks."""
+DOCS_BASE_URL = "http://127.0.0.1:8080"
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
 DOCUMENTED = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 SCHEDULE = "0c1ef908-eda2-4c98-b113-57996911d172"
@@ -38,16 +52,69 @@ def run(command: list[str], cwd: Path, expect: int, timeout: float = 1200, shown
     return output
 
 
-def build_and_install(work: Path) -> Path:
-    """The wheel, built from the checkout, installed with the verify extra into a new environment; its bin/."""
-    dist = work / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(CHECKOUT)], work, 0)
-    (wheel,) = dist.glob("*.whl")
-    run([sys.executable, "-m", "venv", str(work / "venv")], work, 0)
-    bin_dir = work / "venv" / "bin"
-    pip = [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    run([*pip, "-c", str(CHECKOUT / "constraints.txt"), f"{wheel}[verify]"], work, 0)
-    return bin_dir
+def run_workflow(work: Path, elsewhere: Path, port: int) -> tuple[dict[str, str], list[subprocess.Popen[str]], str]:
+    """Every `run:` step of the CI example in order, as GitHub Actions runs them: (its env, its steps' processes, the
+    verify step's output). Each step has a session of its own, so what it leaves running is stopped by its id."""
+    job = next(iter(yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"].values()))
+    venv = work / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], work, 0)  # what actions/setup-python gives a job
+    env = {
+        **os.environ,
+        **{name: str(value) for name, value in job.get("env", {}).items()},
+        "PORT": str(port),
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(venv),
+        "GITHUB_WORKSPACE": str(CHECKOUT),
+        "GITHUB_STEP_SUMMARY": str(work / "step-summary.md"),
+        "PIP_CONSTRAINT": str(CHECKOUT / "constraints.txt"),  # the versions CI tests, not the newest
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    env = {name: value for name, value in env.items() if not name.startswith(("CONTRACT_", "MOCKSERVER_"))}
+    started, verified = [], ""
+    for step in job["steps"]:
+        if "run" not in step:
+            continue
+        print(f"+ step: {step.get('name', step['run'])}", flush=True)
+        process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=elsewhere,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        started.append(process)
+        output, _ = process.communicate(timeout=1200)
+        print(output, flush=True)
+        if process.returncode != 0:
+            raise SystemExit(f"wheel_check: the step {step.get('name')!r} exited {process.returncode}")
+        if "mockserver verify" in step["run"]:
+            verified = output
+    return env, started, verified
+
+
+def stop_steps(started: list[subprocess.Popen[str]]) -> None:
+    """Stop what the steps left running (the sandbox), by the process group each step's session made."""
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):  # the step left nothing running
+            os.killpg(process.pid, signal.SIGTERM)
+
+
+def check_example(verified: str, base_url: str, write: bool) -> None:
+    """The verify step's summary is docs/install.md's example (the port aside); --write-docs rewrites the example."""
+    said = verified[verified.index("contract summary: ") :].replace(base_url, DOCS_BASE_URL)
+    docs = INSTALL_DOCS.read_text(encoding="utf-8")
+    found = EXAMPLE.search(docs)
+    assert found, "docs/install.md has no example summary marked <!-- verify summary: from make wheel-check -->"
+    if write:
+        INSTALL_DOCS.write_text(docs[: found.start(2)] + said + docs[found.end(2) :], encoding="utf-8")
+        print(f"wheel_check: {INSTALL_DOCS} example rewritten from this run")
+    elif found[2] != said:
+        raise SystemExit(
+            "wheel_check: docs/install.md's example summary is not what verify says now"
+            f" (make wheel-check ARGS=--write-docs rewrites it):\n{said}"
+        )
 
 
 def check_journey(base_url: str) -> None:
@@ -69,31 +136,31 @@ def check_journey(base_url: str) -> None:
 
 
 def main() -> int:
+    write_docs = "--write-docs" in sys.argv[1:]
     work = Path(tempfile.mkdtemp(prefix="mockserver-wheel-"))
     elsewhere = work / "elsewhere"
     elsewhere.mkdir()
-    server = None
+    started: list[subprocess.Popen[str]] = []
     try:
-        bin_dir = build_and_install(work)
-        mockserver = str(bin_dir / "mockserver")
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        serve = [mockserver, "serve", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-        print("+", " ".join(serve), flush=True)
-        server = subprocess.Popen(serve, cwd=elsewhere)
-        wait_until_healthy(f"{base_url}/api/v1/health", server)
+        env, started, verified = run_workflow(work, elsewhere, port)
+        bin_dir = Path(env["VIRTUAL_ENV"]) / "bin"
+        mockserver = str(bin_dir / "mockserver")
+
+        # What the workflow's verify step left: a held verdict in the summary, the JSON report and the job summary.
+        assert "verdict: held (exit 0)" in verified and len(verified.strip().splitlines()) <= 25, verified
+        record: dict[str, Any] = json.loads((elsewhere / "reports" / "contract.json").read_text())
+        assert (record["verdict"], record["counts"]["broken"]) == ("held", 0), record["counts"]
+        assert (elsewhere / "reports" / "contract.xml").is_file(), "no JUnit report"
+        step_summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+        assert step_summary.startswith("### JIM Activities contract: held"), step_summary[:300]
+        check_example(verified, base_url, write_docs)
+
         check_journey(base_url)
         spec = run([mockserver, "spec"], elsewhere, 0, shown=0)
         assert "servers:\n- url: /\n" in spec, "mockserver spec prints a server other than the one serving it"
-
         verify = [mockserver, "verify", "--base-url", base_url]
-        report = elsewhere / "contract.xml"
-        # The sandbox's own keys and ids: every rule but the rate limit's (the server is not rate-limited).
-        said = run([*verify, "--sandbox-ids", "--junitxml", str(report), *sys.argv[1:]], elsewhere, 0)
-        # What a live sandbox cannot show (its rate limit is off, its clock runs) is named with what would enable it.
-        unverified = re.search(r"not verified: +[1-9][0-9]* rules? \(", said)
-        assert unverified and "pass --rate-limited" in said, "no summary saying what was not verified"
-        assert "broken:         0 rules" in said and report.is_file(), "a rule broken, or no report"
         refused = run(verify, elsewhere, 4)
         assert len(refused.strip().splitlines()) <= 5, f"a missing --api-key took {len(refused.splitlines())} lines"
         run([mockserver, "verify", "--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k"], elsewhere, 3)
@@ -104,11 +171,9 @@ def main() -> int:
         shutil.copytree(CHECKOUT / "examples" / "client-suite", client_suite)
         run([str(bin_dir / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-v", str(client_suite)], elsewhere, 0)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        stop_steps(started)
         shutil.rmtree(work, ignore_errors=True)
-    print("wheel_check: the wheel serves, verifies and runs a client's suite from outside the checkout")
+    print("wheel_check: the CI example's steps pass; the wheel serves, verifies and runs a client's suite elsewhere")
     return 0
 
 

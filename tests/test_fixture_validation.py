@@ -231,7 +231,7 @@ def test_serve_with_bad_fixtures_exits_before_listening(fixtures: Path) -> None:
     )
     assert result.returncode == 2
     assert "field 'id'" in result.stderr
-    assert "Uvicorn running" not in result.stderr
+    assert "serving on" not in result.stderr and "Started server process" not in result.stderr
 
 
 def test_create_app_raises_on_bad_fixtures(fixtures: Path) -> None:

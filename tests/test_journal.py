@@ -55,6 +55,7 @@ def test_each_request_is_recorded_with_what_the_client_sent(make_client: Callabl
     assert entry["query"] == {"pageSize": ["100"], "page": ["2", "3"]}
     assert entry["keyPrefix"] == "jim_ak_sandb"
     assert entry["prefer"] == "delay=5"
+    assert entry["retryAfter"] is None
     assert entry["clientIp"] == "testclient"
     assert entry["durationMs"] >= 0
     assert entry["time"].endswith("Z")
@@ -166,7 +167,7 @@ def test_an_entry_takes_at_most_1_kib_of_json_whatever_the_request() -> None:
         "client": ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535),
     }
     identify(scope, keys, b"x-api-key")
-    entry = JournalMiddleware(app=None, journal=MemoryJournal(1)).entry(scope, 503, 4102444800.123456, 9999.99)  # type: ignore[arg-type]
+    entry = JournalMiddleware(app=None, journal=MemoryJournal(1)).entry(scope, 503, WORST, 4102444800.123456, 9999.99)  # type: ignore[arg-type]
     assert len(entry) <= ENTRY_LIMIT, len(entry)
 
 
@@ -185,7 +186,7 @@ def test_a_kept_entry_costs_its_json_and_no_more() -> None:
         for n in range(500):
             scope: dict[str, Any] = {"type": "http", "method": "GET", "path": f"/api/v1/health/{n}", "headers": []}
             identify(scope, keys, b"x-api-key")
-            kept.append(middleware.entry(scope, 200, 1_764_450_000.0, 0.001))
+            kept.append(middleware.entry(scope, 200, None, 1_764_450_000.0, 0.001))
             del scope
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
@@ -245,3 +246,13 @@ def test_a_repeated_filter_takes_its_first_value(make_client: Callable[..., Test
     client.get(ITEMS, headers=ADMIN)
     assert_validation_error(client.get(JOURNAL + "?status=abc&status=200"), "status")
     assert len(journal(client, status=200)) == 1
+
+
+def test_an_answer_with_retry_after_is_recorded_with_it(make_client: Callable[..., TestClient]) -> None:
+    # What a client was told to wait, so that jim_sandbox can check it waited.
+    client = make_client(journal_size=10, access_log=False, prefer=True)
+    client.get(ITEMS, headers={**ADMIN, "Prefer": "code=429, retry-after=7"})
+    client.get(ITEMS, headers={**ADMIN, "Prefer": "code=503"})
+    outage, limited = journal(client)
+    assert (limited["status"], limited["retryAfter"]) == (429, "7")
+    assert (outage["status"], outage["retryAfter"]) == (503, "5")

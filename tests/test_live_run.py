@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -115,7 +116,12 @@ def test_a_hand_turned_clock_only_goes_forward_unless_set() -> None:
 
 def test_serve_gives_its_workers_one_clock_origin(monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[Settings] = []
-    monkeypatch.setattr(serving, "serve", lambda app, settings: served.append(settings))
+
+    def serve(app: object, settings: Settings, listener: socket.socket) -> None:
+        listener.close()
+        served.append(settings)
+
+    monkeypatch.setattr(serving, "serve", serve)
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--no-access-log"])
     assert result.exit_code == 0, result.output
     (settings,) = served

@@ -50,6 +50,37 @@ def test_stateful(jim_sandbox, run):
     assert jim_sandbox.journal() == []
 
 
+def test_recorded_a(jim_sandbox):
+    get(jim_sandbox, page=1)
+    jim_sandbox.assert_request_made("GET", ITEMS, count=1)
+    assert [(r.method, r.path, r.query, r.status) for r in jim_sandbox.requests("GET", ITEMS)] == [
+        ("GET", ITEMS, {"page": ["1"]}, 200)
+    ]
+
+
+def test_recorded_b(jim_sandbox):
+    assert jim_sandbox.base_url == seen["default_a"], "shared, with the journal on"
+    jim_sandbox.assert_no_requests()  # the earlier tests' requests are not this test's
+    get(jim_sandbox)
+    with pytest.raises(AssertionError, match=r"expected GET /api/v1/.*/items 2 times, received it once;"):
+        jim_sandbox.assert_request_made("GET", ITEMS, count=2)
+
+
+@pytest.mark.jim_sandbox(prefer=True)
+def test_impatient(jim_sandbox):
+    limited = {"X-Api-Key": jim_sandbox.admin_key, "Prefer": "code=429, retry-after=30"}
+    assert httpx.get(jim_sandbox.base_url + ITEMS, headers=limited).status_code == 429
+    get(jim_sandbox)
+    with pytest.raises(AssertionError, match=r"did not wait for Retry-After: GET .* after 429 Retry-After: 30"):
+        jim_sandbox.assert_retry_after_respected()
+
+
+@pytest.mark.jim_sandbox(journal_size=0)
+def test_journal_off(jim_sandbox):
+    with pytest.raises(RuntimeError, match="this sandbox.s journal is off [(]journal_size=0[)]"):
+        jim_sandbox.requests()
+
+
 @pytest.mark.jim_sandbox(fault_rate=1.0)
 def test_chaos(jim_sandbox):
     assert {get(jim_sandbox).status_code for _ in range(3)} <= {500, 503}
@@ -91,8 +122,12 @@ def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(t
         "test_chaos",
         "test_default_a",
         "test_default_b",
+        "test_impatient",
+        "test_journal_off",
         "test_marked",
         "test_reader",
+        "test_recorded_a",
+        "test_recorded_b",
         "test_stateful[1]",
         "test_stateful[2]",
     ], done.stdout[-3000:]

@@ -93,6 +93,16 @@ def test_version_example_is_what_the_sandbox_answers(client: TestClient) -> None
     assert client.get("/api/v1/health/version").json() == declared["example"]
 
 
+@pytest.mark.parametrize("profile", ["documented", "jim"])
+def test_the_docs_page_fills_in_no_prefer_header(make_client: Callable[..., TestClient], profile: str) -> None:
+    # Swagger UI's "Try it out" prefills a parameter's example (or its schema's example or default) into the request.
+    served = make_client(profile=profile, access_log=False).get("/api/openapi/v1.json").json()
+    prefer = served["components"]["parameters"]["Prefer"]
+    assert prefer["in"] == "header" and prefer["name"] == "Prefer"
+    filled = {"example", "examples", "default"}
+    assert not filled & set(prefer) and not filled & set(prefer["schema"]), prefer
+
+
 def test_spec_is_served_as_json(client: TestClient) -> None:
     response = client.get("/api/openapi/v1.json")
     assert response.status_code == 200
@@ -140,7 +150,10 @@ def test_bad_configuration_is_a_usage_error() -> None:
         env={"MOCKSERVER_PORT": "not-a-port", "PATH": ""},
     )
     assert result.returncode == 2
-    assert "port" in result.stderr
+    assert result.stderr.splitlines() == [
+        "mockserver serve: bad configuration: MOCKSERVER_PORT: Input should be a valid integer, unable to parse string"
+        " as an integer"
+    ]
 
 
 def test_access_log_has_one_line_per_request_and_no_full_key(

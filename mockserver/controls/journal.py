@@ -31,8 +31,9 @@ Entry = dict[str, Any]
 
 ENTRY_LIMIT = 1024
 """Bytes of JSON one entry takes at most, whatever the request: a journal of N entries holds at most N KiB of them."""
-PATH_LIMIT, QUERY_LIMIT, PREFER_LIMIT = 256, 320, 120
-"""Characters kept of a recorded path, query and Prefer header (each ASCII: one byte of JSON a character)."""
+PATH_LIMIT, QUERY_LIMIT, PREFER_LIMIT, RETRY_AFTER_LIMIT = 256, 320, 120, 32
+"""Characters kept of a recorded path, query, Prefer header and Retry-After (ASCII: one byte of JSON a character)."""
+RETRY_AFTER = b"retry-after"
 
 
 def give_back_freed_memory() -> None:
@@ -120,6 +121,7 @@ class JournalMiddleware:
             return
         started_at, started = time.time(), time.perf_counter()
         status = 500
+        retry_after: bytes | None = None
         recorded = False
         record_first = not is_health(scope["path"])
 
@@ -129,15 +131,18 @@ class JournalMiddleware:
             if shared_state_failed(scope):
                 return  # Redis failed this request already: said once, and not waited for twice
             try:
-                await self.journal.record(self.entry(scope, status, started_at, time.perf_counter() - started))
+                seconds = time.perf_counter() - started
+                await self.journal.record(self.entry(scope, status, retry_after, started_at, seconds))
             except RedisUnavailable as exc:
                 # The journal must not cost the client its answer.
                 logger.warning("%s: not recorded in the journal, %s", request_line(scope), exc)
 
         async def send_and_record(message: Message) -> None:
-            nonlocal status
+            nonlocal status, retry_after
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # What the client was told to wait, so a client's tests can check that it waited (jim_sandbox).
+                retry_after = next((v for k, v in message.get("headers", ()) if k.lower() == RETRY_AFTER), None)
             elif message["type"] == "http.response.body" and not message.get("more_body", False) and record_first:
                 await record()
             await send(message)
@@ -148,7 +153,7 @@ class JournalMiddleware:
             if not recorded:
                 await record()
 
-    def entry(self, scope: Scope, status: int, started_at: float, seconds: float) -> bytes:
+    def entry(self, scope: Scope, status: int, retry_after: bytes | None, started_at: float, seconds: float) -> bytes:
         """The entry as JSON, at most ENTRY_LIMIT bytes: every text a client controls is capped and kept ASCII."""
         client = scope.get("client")
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1", "replace")
@@ -159,6 +164,7 @@ class JournalMiddleware:
             "path": as_sent(raw_path, PATH_LIMIT),
             "query": as_sent(scope.get("query_string", b""), QUERY_LIMIT),
             "status": status,
+            "retryAfter": as_sent(retry_after, RETRY_AFTER_LIMIT) if retry_after is not None else None,
             "durationMs": round(seconds * 1000, 1),
             # As authentication saw it: several different keys are no key.
             "keyPrefix": caller(scope).prefix,

@@ -30,16 +30,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def keeps_state(settings: Settings) -> bool:
-    """Whether its answers depend on earlier requests: counted (rate limits), recorded (journal) or drawn (chaos)."""
-    return settings.shares_state or bool(settings.fault_rate) or settings.latency_range is not None
+    """Whether its answers depend on earlier requests: counted (rate limits) or drawn (chaos). The journal records
+    without changing an answer, and is cleared before each test instead."""
+    return settings.rate_limit or bool(settings.fault_rate) or settings.latency_range is not None
 
 
 class Sandboxes:
     """The session's sandboxes: one per set of settings, shared by the tests asking for it, except that a test whose
-    settings keep state gets its own, so it starts from a fresh window, an empty journal, the seed's first draw."""
+    settings keep state gets its own, so it starts from a fresh window and the seed's first draw."""
 
     def __init__(self, defaults: dict[str, Any]) -> None:
-        self.defaults = defaults
+        from mockserver.settings import FIXTURE_JOURNAL_SIZE
+
+        # Every request recorded unless the session or the test says otherwise, so a test can assert what its
+        # client sent.
+        self.defaults = {"journal_size": FIXTURE_JOURNAL_SIZE, **defaults}
         self.shared: dict[Settings, Sandbox] = {}
         self.session = ExitStack()
 
@@ -57,6 +62,8 @@ class Sandboxes:
                 return test.enter_context(serve_sandbox(settings))
             if settings not in self.shared:
                 self.shared[settings] = self.session.enter_context(serve_sandbox(settings))
+            elif settings.journal_size:
+                self.shared[settings].clear_journal()  # each test sees only the requests its own client made
             return self.shared[settings]
         except StartupError as exc:
             pytest.fail(f"jim_sandbox: {exc.line()}", pytrace=False)
@@ -77,8 +84,10 @@ def jim_sandboxes(jim_sandbox_settings: dict[str, Any]) -> Iterator[Sandboxes]:
 
 @pytest.fixture
 def jim_sandbox(request: pytest.FixtureRequest, jim_sandboxes: Sandboxes) -> Iterator[Sandbox]:
-    """The sandbox, served on a free port: `.base_url` (no trailing slash), `.admin_key`, `.reader_key`, `.journal()`;
-    its settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings)."""
+    """The sandbox, served on a free port: `.base_url` (no trailing slash), `.admin_key`, `.reader_key`; what this
+    test's client sent, `.requests(method, path)`, and assertions over it (`.assert_request_made(method, path, count)`,
+    `.assert_no_requests()`, `.assert_retry_after_respected()`, `.assert_polled_no_faster_than(seconds)`); its
+    settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings)."""
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
         pytest.fail(f"jim_sandbox: the marker takes settings as keywords, not {marker.args!r}", pytrace=False)

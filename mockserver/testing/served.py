@@ -19,6 +19,7 @@ from mockserver.app import create_app
 from mockserver.http import REQUESTS_PATH
 from mockserver.settings import Settings, problems
 from mockserver.startup import StartupError
+from mockserver.testing import received
 
 START_SECONDS = 30.0
 """How long the server may take to listen once its app is built (it is built before the thread starts)."""
@@ -26,11 +27,14 @@ STOP_SECONDS = 5
 """How long requests still open at the end may take before the server closes them."""
 ADMIN_SECONDS = 10.0
 """The deadline of the helpers' own requests (the journal)."""
+JOURNAL_PAGE = 1000
+"""The most entries the journal answers at once."""
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    """A served sandbox: where it is, the keys that work with the built-in fixtures, and its journal."""
+    """A served sandbox: where it is, the keys that work with the built-in fixtures, and what it received (its journal,
+    on in the jim_sandbox fixture), with assertions over it."""
 
     base_url: str
     """http://host:port, without a trailing slash: append /api/v1/…"""
@@ -39,14 +43,73 @@ class Sandbox:
     reader_key: str = resources.READER_KEY
 
     def journal(self, **filters: str | int) -> list[dict[str, Any]]:
-        """The requests the sandbox has answered, newest first (needs journal_size); filters: path, status."""
-        response = httpx.get(self.base_url + REQUESTS_PATH, params=filters, timeout=ADMIN_SECONDS)
-        response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()["entries"]
-        return entries
+        """The journal's entries as it answers them, newest first; filters: path (a prefix), status."""
+        return self._entries(filters, newest_first=True)
 
     def clear_journal(self) -> None:
+        """Forget every request received so far (the jim_sandbox fixture does this before each test)."""
+        self._journal_on()
         httpx.delete(self.base_url + REQUESTS_PATH, timeout=ADMIN_SECONDS).raise_for_status()
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[received.Request]:
+        """The requests received, oldest first: of this method, to exactly this path (no query), when given."""
+        everything = [received.Request.from_entry(entry) for entry in self._entries({}, newest_first=False)]
+        return received.matching(everything, method, path)
+
+    def assert_request_made(self, method: str, path: str, count: int | None = None) -> None:
+        """Fail unless `method path` was received (exactly `count` times, when given), listing what was."""
+        self._check(received.request_made(self.requests(), method, path, count))
+
+    def assert_no_requests(self) -> None:
+        self._check(received.no_requests(self.requests()))
+
+    def assert_retry_after_respected(self, statuses: tuple[int, ...] = (429,)) -> None:
+        """Fail unless some answer had one of these statuses and, after each, the next request came no sooner than
+        its Retry-After (measured from the answer, to the journal's millisecond)."""
+        self._check(received.waited_after(self.requests(), statuses))
+
+    def assert_polled_no_faster_than(self, seconds: float, path: str | None = None) -> None:
+        """Fail unless `path` (each activity's /progress, when not given) was polled, never twice within `seconds`."""
+        self._check(received.polled_no_faster_than(self.requests(), seconds, path))
+
+    def _check(self, failure: str | None) -> None:
+        if failure is None:
+            return
+        __tracebackhide__ = True
+        raise AssertionError(failure + self._dropped())
+
+    def _dropped(self) -> str:
+        capacity = self.settings.journal_size
+        if len(self._entries({}, newest_first=True)) < capacity:
+            return ""
+        return f"\n(the journal keeps the last {capacity} requests: older ones are not listed)"
+
+    def _journal_on(self) -> None:
+        if self.settings.journal_size == 0:
+            raise JournalOff(
+                "this sandbox's journal is off (journal_size=0), so it keeps no record of the requests it received:"
+                " turn it on with journal_size=N (@pytest.mark.jim_sandbox(journal_size=1000), the"
+                " jim_sandbox_settings fixture, or sandbox_settings(journal_size=1000)),"
+                " or mockserver serve --journal N"
+            )
+
+    def _entries(self, filters: dict[str, str | int], newest_first: bool) -> list[dict[str, Any]]:
+        self._journal_on()
+        entries: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {**filters, "page": page, "pageSize": JOURNAL_PAGE}
+            response = httpx.get(self.base_url + REQUESTS_PATH, params=params, timeout=ADMIN_SECONDS)
+            response.raise_for_status()
+            body = response.json()
+            entries += body["entries"]
+            if not body["hasNextPage"]:
+                return entries if newest_first else entries[::-1]
+            page += 1
+
+
+class JournalOff(RuntimeError):
+    """Asked for the requests a sandbox received when its journal is off."""
 
 
 class BadSandboxSettings(StartupError, ValueError):
@@ -60,7 +123,7 @@ def sandbox_settings(**given: Any) -> Settings:
     try:
         settings = Settings(**{"port": 0, **given})
     except ValidationError as exc:
-        raise BadSandboxSettings(problems(exc)) from None
+        raise BadSandboxSettings(problems(exc, {name: name for name in given})) from None
     if settings.workers != 1:
         raise BadSandboxSettings("workers: a sandbox served from a test process runs one worker")
     return settings

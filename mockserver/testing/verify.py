@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 from contract_tests.options import TARGET, VALUES
 
@@ -18,6 +18,7 @@ CONFIG = "verify.ini"
 NEEDS = ("pytest", "hypothesis", "schemathesis")
 INSTALL = "pip install 'jim-activities-mockserver[verify]'"
 HELP_WIDTH = 98
+VERBOSE = re.compile(r"-v+|--verbose|--verbosity=?[1-9]")
 USAGE_ERROR = 4
 """pytest's exit status for bad options, which this command keeps."""
 
@@ -25,20 +26,14 @@ USAGE_ERROR = 4
 def options_help() -> str:
     """The suite's options for `mockserver verify --help`, from the table the suite registers them from."""
     rows = [
-        textwrap.fill(f"{option.flag:<22} {option.help} (env {option.env})", HELP_WIDTH, subsequent_indent=" " * 23)
+        textwrap.fill(
+            f"{' '.join((option.flag, *option.values)):<22} {option.help} (env {option.env})",
+            HELP_WIDTH,
+            subsequent_indent=" " * 23,
+        )
         for option in {**TARGET, **VALUES}.values()
     ]
     return "\n".join(["\b", "The suite's options:", *rows])
-
-
-class LiveTarget:
-    """Refuses a run without --base-url: this command verifies a server, never the in-process sandbox."""
-
-    def pytest_configure(self, config: Any) -> None:
-        if not config.getoption("base_url"):
-            import pytest
-
-            raise pytest.UsageError("mockserver verify needs --base-url: the server to verify")
 
 
 def run(arguments: Sequence[str]) -> int:
@@ -49,8 +44,13 @@ def run(arguments: Sequence[str]) -> int:
         return USAGE_ERROR
     import pytest
 
+    from mockserver.testing.verify_plugin import LiveTarget
+
     suite = files(SUITE)
     if not isinstance(suite, Path):
         raise RuntimeError(f"the contract suite is installed as an archive ({suite}): install it unpacked, as pip does")
-    command = ["-c", str(suite / CONFIG), "--rootdir", str(suite), str(suite), *arguments]
+    # Without -v the contract summary is all the run prints (at most 25 lines): pytest's own reporter is left out.
+    verbose = any(VERBOSE.fullmatch(argument) for argument in arguments)
+    told = ["-rfE", "--tb=short"] if verbose else ["-p", "no:terminal"]
+    command = ["-c", str(suite / CONFIG), "--rootdir", str(suite), *told, str(suite), *arguments]
     return int(pytest.main(command, plugins=[LiveTarget()]))
