@@ -179,6 +179,7 @@ def drift_target(ctx: click.Context, param: click.Parameter, value: str | None) 
     show_default=True,
     help="A top-level activity with one to 25 child activities (a schedule execution, say).",
 )
+@click.option("--connected-system-id", default=SANDBOX.system, show_default=True, help="A connected system's id.")
 @click.option(
     "--rate-limit-probe/--no-rate-limit-probe",
     default=True,
@@ -201,6 +202,7 @@ def drift(
     non_run_profile_id: str,
     empty_activity_id: str,
     parent_activity_id: str,
+    connected_system_id: str,
     rate_limit_probe: bool,
     check: bool,
     write_readme: bool,
@@ -236,6 +238,7 @@ def drift(
         non_run_profile=non_run_profile_id,
         empty=empty_activity_id,
         parent=parent_activity_id,
+        system=connected_system_id,
     )
     probes = [probe for probe in PROBES if rate_limit_probe or not probe.rate_limited]
     try:

@@ -76,6 +76,10 @@ def activity_not_found(activity_id: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"Activity with ID {activity_id} not found.")
 
 
+def connected_system_not_found(system_id: int) -> JimError:
+    return JimError(404, "NOT_FOUND", f"Connected System with ID {system_id} not found.")
+
+
 def path_not_found(path: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"No resource exists at {quoted(path)}.")
 

@@ -74,6 +74,7 @@ class Params:
     schema's default, or None."""
 
     id: str | None = None
+    connected_system_id: int | None = None
     page: int = DEFAULT_PAGE
     page_size: int = DEFAULT_PAGE_SIZE
     search: str | None = None
@@ -101,6 +102,7 @@ class Params:
 
 FIELDS = {
     "id": "id",
+    "connectedSystemId": "connected_system_id",
     "page": "page",
     "pageSize": "page_size",
     "search": "search",

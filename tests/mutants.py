@@ -27,10 +27,11 @@ from starlette.responses import Response
 
 import mockserver.app
 from mockserver import compat, errors
-from mockserver.api import handlers, params
+from mockserver.api import handlers, params, webui
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.world import paging
+from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
 from mockserver.world.runs import live
@@ -266,6 +267,16 @@ def parameters_kept_without_the_path() -> None:
     replace(params.OperationRules, "__call__", __call__)
 
 
+def unknown_system_has_no_run_profiles() -> None:
+    # As JIM's controller would answer without its existence check: an unknown system's run profiles are [].
+    original = replace(ConnectedSystems, "run_profiles", lambda self, system_id: original(self, system_id) or b"[]")
+
+
+def jim_system_id_as_documented() -> None:
+    # JIM's {id:int} route takes what int.TryParse takes ("+1", " 1"); this takes only an optional '-' and digits.
+    replace(webui, "dotnet_int", paging.parse_int32)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -291,6 +302,14 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "routes_kept_by_path_alone": (
         "any method to a path routed before reaches its GET operation",
         routes_kept_by_path_alone,
+    ),
+    "unknown_system_has_no_run_profiles": (
+        "an unknown connected system's run profiles are [] rather than 404",
+        unknown_system_has_no_run_profiles,
+    ),
+    "jim_system_id_as_documented": (
+        "jim: a connectedSystemId with a sign or white space is the web UI's, not the system's",
+        jim_system_id_as_documented,
     ),
     "parameters_kept_without_the_path": (
         "a query parsed for one activity answers for another with the same query",

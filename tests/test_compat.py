@@ -85,6 +85,18 @@ def test_a_route_remembered_is_handed_on_exactly_as_connexion_routing_hands_it_o
     assert first.status_code == again.status_code == 200
 
 
+@pytest.mark.parametrize("segment", ["abc", "+1", "2147483648"])
+def test_an_integer_path_parameter_is_routed_as_a_whole_segment(segment: str) -> None:
+    seen: list[dict[str, Any]] = []
+    app = create_app(Settings(access_log=False))
+    recording_after_routing(app, seen)
+    with app.test_client() as client:
+        client.get(f"/api/v1/synchronisation/connected-systems/{segment}", headers=ADMIN)
+    internal = "connexion RoutingAPI._framework_path_and_name / RoutingMiddleware.add_api (compat._SegmentRoutingAPI)"
+    assert [s["operation"] for s in seen] == ["getConnectedSystem"], internal
+    assert seen[0]["path_params"] == {"connectedSystemId": segment}, internal
+
+
 def test_a_method_not_routed_before_is_routed_again() -> None:
     with create_app(Settings(access_log=False)).test_client() as client:
         client.get(ITEMS, headers=ADMIN)

@@ -80,6 +80,11 @@ DIFFERENCES = {
     "children, sortDirection in capitals": {"status", "body shape"},
     # Errors: the 503 of a database outage, in JIM's words.
     "a database outage": {"values"},
+    # Connected systems: validation in JIM's style, and JIM's {connectedSystemId:int} route (the web UI answers
+    # what it refuses; it takes a sign).
+    "connected systems, sortDirection in capitals": {"body shape", "values"},
+    "connected system id not an integer": {"status", "content type", "body shape"},
+    "connected system id with a sign": {"status", "body shape"},
     # Errors: 429 carries Retry-After: 60 (where the documented rule counts down the window).
     "rate limit, no key": {"headers"},
 }

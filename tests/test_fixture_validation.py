@@ -181,6 +181,27 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
             ["field 'runProfiles.0.runType'"],
         ),
         (
+            "connected-systems.json",
+            lambda d: d[1].update(joinedObjectCount=d[1]["objectCount"] + 1),
+            ["record 1", "field 'joinedObjectCount'", "more objects joined"],
+        ),
+        ("connected-systems.json", lambda d: d[0].pop("connector"), ["record 0", "field 'connector'"]),
+        (
+            "connected-systems.json",
+            lambda d: d[2].update(lastUpdated="2026-01-01T00:00:00Z"),
+            ["record 2", "field 'lastUpdated'", "before the system was created"],
+        ),
+        (
+            "connected-systems.json",
+            lambda d: d[0]["objectTypes"][1].update(id=1),
+            ["record 0", "field 'objectTypes.1.id'", "taken"],
+        ),
+        (
+            "connected-systems.json",
+            lambda d: d[0]["objectTypes"][0]["attributes"][0].update(type="Colour"),
+            ["record 0", "field 'objectTypes.0.attributes.0.type'"],
+        ),
+        (
             SEED_ITEMS,
             lambda d: d[4].update(outcomeSummary="Teleported:1"),
             ["record 4", "unknown outcome type 'Teleported'"],

@@ -44,6 +44,9 @@ DECLARED_STATUSES = {
     "/api/v1/activities/{id}/progress": BY_ID,
     "/api/v1/activities/{id}/children": BY_ID,
     "/api/v1/activities/{id}/items": BY_ID,
+    "/api/v1/synchronisation/connected-systems": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/synchronisation/connected-systems/{connectedSystemId}": BY_ID,
+    "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles": BY_ID,
     # 400 for a Prefer header the sandbox does not understand or a query of over 100 parameters; 429, 500
     # and 503 from the controls (ready's 503 is also its own not_ready).
     "/api/v1/health": HEALTH,
@@ -78,6 +81,14 @@ def test_every_operation_is_implemented() -> None:
         ),
         (f"/api/v1/activities/{NIGHTLY}/children?pageSize=1", ("/api/v1/activities/{id}/children", "scheduleSteps")),
         (f"/api/v1/activities/{SEED_ACTIVITY}/children", ("/api/v1/activities/{id}/children", "noChildren")),
+        (
+            "/api/v1/synchronisation/connected-systems?pageSize=1",
+            ("/api/v1/synchronisation/connected-systems", "firstOfThree"),
+        ),
+        (
+            "/api/v1/synchronisation/connected-systems/2/run-profiles",
+            ("/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles", "hrDatabase"),
+        ),
     ],
 )
 def test_spec_examples_are_what_the_sandbox_answers(client: TestClient, url: str, example: tuple[str, str]) -> None:

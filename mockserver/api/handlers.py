@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -10,6 +11,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
+from mockserver.api import synchronisation
 from mockserver.http import JSON
 from mockserver.memo import Memo
 from mockserver.scope import Params, params
@@ -82,6 +84,9 @@ class Handlers:
         self.content_type = (b"content-type", Response(media_type=media_type).headers["content-type"].encode("latin-1"))
         self.readiness = readiness
         self.pages: Memo[PageKey, bytes] = pages or Memo("item pages", RENDERED_PAGES)
+        self.synchronisation = synchronisation.SynchronisationHandlers(
+            store.systems, self.json_response, self.page_response, self.refuse
+        )
 
     def json_response(self, body: bytes) -> Response:
         return JsonAnswer(body, self.head, self.content_type)
@@ -102,7 +107,7 @@ class Handlers:
         return Window(given.page, given.page_size, total_count, self.empty_past_last_page)
 
     def resolve(self, operation_id: str) -> Any:
-        return getattr(self, OPERATIONS[operation_id])
+        return attrgetter(OPERATIONS[operation_id])(self)
 
     def existing(self, given: Params, activities: Mapping[str, Activity] | None = None) -> Activity:
         activity_id = given.id or ""
@@ -195,4 +200,6 @@ OPERATIONS = {
     "getHealthLive": "get_health_live",
     "getHealthReady": "get_health_ready",
     "getVersion": "get_version",
+    **synchronisation.OPERATIONS,
 }
+"""operationId -> the handler, as a path from Handlers (dotted for the handlers of another module)."""

@@ -7,13 +7,14 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
+from connexion.frameworks import starlette as starlette_utils
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
-from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.middleware.security import SecurityAPI, SecurityMiddleware
 from connexion.operations import AbstractOperation
 from starlette.responses import Response
@@ -75,6 +76,20 @@ Route = tuple[str, str, tuple[tuple[str, Any], ...]]
 """What routing found for a method and path: (operationId, the API's base path, the path parameters)."""
 
 
+class _SegmentRoutingAPI(RoutingAPI):  # type: ignore[misc]
+    """Connexion's routing API with every path parameter matched as a whole segment, whatever its type.
+
+    Connexion routes an integer parameter with Starlette's `int` convertor (`[+-]?[0-9]+`), so a segment that
+    is not one matches no route (a bare 404) and never reaches validation or the jim profile's web UI fallback;
+    the sandbox's validation parses the text instead."""
+
+    @staticmethod
+    def _framework_path_and_name(operation: AbstractOperation, path: str) -> tuple[str, str]:
+        # Internal: RoutingAPI's hook that turns the spec's path into Starlette's, here given no parameter types.
+        starlette_path: str = starlette_utils.starlettify_path(path, {})
+        return starlette_path, starlette_path
+
+
 class RememberedRouting(RoutingMiddleware):  # type: ignore[misc]
     """Connexion's routing, its match for each method and path kept in `memo`.
 
@@ -90,6 +105,11 @@ class RememberedRouting(RoutingMiddleware):  # type: ignore[misc]
         super().__init__(self._learn)
         self.next_app = app
         self.memo = memo
+
+    def add_api(self, specification: Any, base_path: str | None = None, **kwargs: Any) -> None:
+        # Internal: RoutingMiddleware.add_api, with the routing API above (one API: nothing to chain).
+        api = _SegmentRoutingAPI(specification, base_path=base_path, next_app=self.app, **kwargs)
+        self.router.mount(api.base_path, app=api.router)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

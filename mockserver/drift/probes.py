@@ -18,6 +18,7 @@ from mockserver.settings import Settings
 from mockserver.world.runs.clock import ManualClock
 
 ACTIVITIES = "/api/v1/activities"
+SYSTEMS = "/api/v1/synchronisation/connected-systems"
 KEY_HEADER = "X-Api-Key"
 RATE_LIMIT_PAUSE = 1.1
 """Between the rate-limit probe's first 429 and a second: more than a second, so that a Retry-After
@@ -42,6 +43,9 @@ class Ids:
     parent: str = "0c1ef908-eda2-4c98-b113-57996911d172"
     """An activity with child activities, listed (top-level): the sandbox's has 4."""
     missing: str = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+    system: str = "1"
+    """A connected system (its id)."""
+    missing_system: str = "2147483647"
 
 
 SANDBOX = Ids()
@@ -60,6 +64,8 @@ class Probe:
     method: str = "GET"
     prefer: str | None = None
     """A sandbox fault to force (`Prefer`); a built-in profile answers it from an app that honours Prefer."""
+    base: str = ACTIVITIES
+    """The collection: the activities, or the connected systems (SYSTEMS, `activity` then a system)."""
     rate_limited: bool = False
     """Sent until a 429, then once more a second later. A built-in profile answers it from an app of its
     own that lets one unauthenticated request a minute through, so that no other probe is refused."""
@@ -67,8 +73,8 @@ class Probe:
     def path(self) -> str:
         """The path, the activity by its kind (`{run_profile}`)."""
         if self.activity is None:
-            return ACTIVITIES
-        return f"{ACTIVITIES}/{self.activity}" + (f"/{self.part}" if self.part else "")
+            return self.base
+        return f"{self.base}/{self.activity}" + (f"/{self.part}" if self.part else "")
 
     def url(self, ids: Ids) -> str:
         path = self.path().format(**dataclasses.asdict(ids))
@@ -118,6 +124,15 @@ PROBES = (
     Probe("children past the last page", "page=2", activity="{parent}", part="children"),
     Probe("children, sortDirection in capitals", "sortDirection=DESC", activity="{parent}", part="children"),
     Probe("a database outage", prefer="code=503"),
+    # What a client resolves names through: the connected systems and a system's run profiles.
+    Probe("connected systems", "pageSize=100", activity=None, base=SYSTEMS),
+    Probe("connected systems past the last page", "page=1000&pageSize=100", activity=None, base=SYSTEMS),
+    Probe("connected systems, sortDirection in capitals", "sortDirection=DESC", activity=None, base=SYSTEMS),
+    Probe("a connected system", activity="{system}", part="", base=SYSTEMS),
+    Probe("its run profiles", activity="{system}", part="run-profiles", base=SYSTEMS),
+    Probe("unknown connected system", activity="{missing_system}", part="run-profiles", base=SYSTEMS),
+    Probe("connected system id not an integer", activity="abc", part="run-profiles", base=SYSTEMS),
+    Probe("connected system id with a sign", activity="+1", part="run-profiles", base=SYSTEMS),
     # Last: against a live server it spends what is left of this client's unauthenticated minute.
     Probe("rate limit, no key", key=None, rate_limited=True),
 )

@@ -16,6 +16,7 @@ from typing import Any
 from openapi_schema_validator import OAS30Validator
 
 from mockserver.world.activity import Activity
+from mockserver.world.connected_systems import ConnectedSystems, connected_systems
 from mockserver.world.files import FixtureError
 from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.fixtures.reader import ActivityReader
@@ -51,6 +52,8 @@ class Store:
     clock: Clock
     live: Live | None = None
     sources: tuple[str, ...] = field(default=())
+    systems: ConnectedSystems = field(default_factory=ConnectedSystems)
+    """The connected systems and their run profiles, rendered (they never change)."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -138,4 +141,5 @@ def load_store(
         live.activities(live_seconds)
     sources = (str(fixtures / KEYS_FILE), str(fixtures / SYSTEMS_FILE), *reader.sources)
     static = Moment(start, activities, Listing(activities.values()))
-    return Store(static, keys, seed, clock or ManualClock(), live, sources)
+    rendered = connected_systems(systems, activities.values())
+    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered)
