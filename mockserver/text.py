@@ -30,6 +30,8 @@ def printable(text: str) -> str:
     """Every character that is not printable escaped (\\xNN, \\uNNNN), so nothing a client sent starts a forged
     log line: not a decoded %0A, nor what line readers also break at (\\x0b, \\x0c, \\x1c-\\x1e, U+0085,
     U+2028, U+2029), nor a bidirectional override that makes a line read otherwise."""
+    if text.isprintable():
+        return text  # the usual line, checked in C: nothing to escape
     if text.isascii():
         return _CONTROL.sub(lambda m: _escaped(m[0]), text)
     return "".join(char if char.isprintable() or char == " " else _escaped(char) for char in text)

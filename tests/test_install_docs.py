@@ -9,7 +9,7 @@ import yaml
 from mockserver.settings import PROJECT_ROOT, Settings
 from mockserver.testing import received
 from mockserver.testing.served import Sandbox
-from tests.test_received import ITEMS, at
+from tests.testing.test_received import ITEMS, at
 
 INSTALL = (PROJECT_ROOT / "docs" / "install.md").read_text(encoding="utf-8")
 NOT_FOR_A_TEST = {"host", "port", "workers", "clock_origin"}

@@ -2,7 +2,7 @@
 
 Each entry here reaches past a framework's public API (a private attribute, a module constant,
 a method meant to be overridden only by the framework itself, the text of a response), one
-module per framework. An upgrade that moves one breaks it here, and tests/test_compat.py names
+module per framework. An upgrade that moves one breaks it here, and tests/compat/test_compat.py names
 which. Everything else in the project uses public API or this package, through the names below.
 """
 

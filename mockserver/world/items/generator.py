@@ -92,7 +92,7 @@ class GeneratedActivity:
         The hot path of every generated page, so it works a column at a time: each column (heads,
         id ends, bodies, ...) is one comprehension or one C call, and the page is one join of the
         columns laid side by side. Equal, byte for byte, to formatting each item on its own (see
-        tests/test_generator_pages.py).
+        tests/world/test_generator_pages.py).
         """
         start, stop = max(0, start), min(stop, self.count)
         if start >= stop:

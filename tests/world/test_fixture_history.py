@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_fixture_validation import load_failure
+from tests.world.test_fixture_validation import load_failure
 
 # Records of activities.json the cases below edit, by what they are.
 SEED, EMPTY_SYNC, LARGE_IMPORT, NIGHTLY, SCHEMA_IMPORT = 0, 2, 3, 6, 1

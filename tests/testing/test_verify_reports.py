@@ -15,7 +15,7 @@ from contract_tests import reports
 from contract_tests.summary import MAX_LINES, NO_OPTION, Rule, compact
 from mockserver.settings import PROJECT_ROOT
 from mockserver.testing.served import Sandbox
-from tests.test_verify import A_FEW_RULES, READER, in_process, sandbox
+from tests.testing.test_verify import A_FEW_RULES, READER, in_process, sandbox
 
 __all__ = ["sandbox"]  # the module's served sandbox, shared with test_verify.py
 

@@ -1,0 +1,1 @@
+"""The framework internals the sandbox relies on, and what only a real socket shows."""

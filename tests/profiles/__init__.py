@@ -1,0 +1,1 @@
+"""The profiles: what each answers, and the jim overlay."""
