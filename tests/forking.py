@@ -20,7 +20,7 @@ from tests.verdicts import Verdict
 SUITE = ["-p", "tests.mutants", "-p", "no:cacheprovider", "-q"]
 DEADLINE = 300
 """Seconds a mutant's runs may take in all before its child is killed: the whole suite takes under 20 alone."""
-MUTANT_ENV = "MOCKSERVER_MUTANT"
+MUTANT_ENV = "TEETH_MUTANT"
 """tests.mutants.ENV, spelled out: importing tests.mutants before pytest has marked it for assertion rewriting
 makes every later `-p tests.mutants` warn that it cannot be rewritten, and the warnings filter makes that an error."""
 

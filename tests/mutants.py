@@ -1,8 +1,8 @@
 """A pytest plugin that plants one named bug in the mockserver, so a run of the contract suite can prove it catches it.
 
-Load it with `-p tests.mutants` and name the bug in MOCKSERVER_MUTANT:
+Load it with `-p tests.mutants` and name the bug in TEETH_MUTANT:
 
-    MOCKSERVER_MUTANT=items_unsorted python -m pytest contract_tests -p tests.mutants
+    TEETH_MUTANT=items_unsorted python -m pytest contract_tests -p tests.mutants
 
 With the variable unset or empty it changes nothing. The in-process app is the stack `mockserver
 serve` builds with default settings (no response validation), so the suite's own assertions have
@@ -36,7 +36,8 @@ from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
 from mockserver.world.runs import live
 
-ENV = "MOCKSERVER_MUTANT"
+ENV = "TEETH_MUTANT"
+"""Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
 BIG_PAGE = 1_000_000
 
 
