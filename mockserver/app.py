@@ -113,8 +113,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
-    # One stack, outermost first, the same whatever is switched on: identify, controls, route, rate
-    # limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
+    # One stack, outermost first, the same whatever is switched on: identify, controls, errors, route,
+    # rate limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
     # is absent; nothing is skipped because another control is on or off. Connexion's default stack
     # less its Swagger UI (served under a trailing-slash path, with a redirect) and its
     # ContextMiddleware (handlers take the scope, so it has nothing to provide).
