@@ -30,11 +30,10 @@ from mockserver import compat, errors
 from mockserver.api import handlers, params, webui
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.world import paging
+from mockserver.world import paging, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world import store
 from mockserver.world.runs import live, started
 
 ENV = "MOCKSERVER_MUTANT"
