@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 
@@ -115,3 +116,24 @@ def forcing_faults(target: Target) -> Iterator[httpx.Client]:
 
     with create_app(Settings(access_log=False, profile=target.profile.name, prefer=True)).test_client() as client:
         yield client
+
+
+@pytest.fixture
+def writer(request: pytest.FixtureRequest, target: Target) -> Iterator[Target]:
+    """A target a test may start runs on: in-process, a fresh app of its own with its own clock (so the shared
+    app's history stays as the other rules read it); live, the target itself, only with --allow-writes."""
+    if target.app is None:
+        if not request.config.getoption("allow_writes"):
+            pytest.skip("starts runs on the server (POST): pass --allow-writes (a real JIM would really run them)")
+        yield target
+        return
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+    from mockserver.world.runs.clock import ManualClock
+
+    clock = ManualClock()
+    # Built from the defaults without reading the environment: under tests.teeth the environment names a mutant.
+    settings = Settings.model_construct(profile=target.profile.name, access_log=False)
+    app = create_app(settings, clock=clock)
+    with app.test_client() as client:
+        yield dataclasses.replace(target, client=client, app=app, clock=clock)

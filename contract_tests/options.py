@@ -39,6 +39,13 @@ TARGET = {
         "the live server is this project's sandbox: use its keys, ids and exact fixture checks",
         switch=True,
     ),
+    "allow_writes": Option(
+        "--allow-writes",
+        "CONTRACT_ALLOW_WRITES",
+        "the suite may POST to the live server: it starts runs and cancels them (a real JIM would really run them);"
+        " in-process, the suite always may, on an app of its own",
+        switch=True,
+    ),
     "require_all": Option(
         "--require-all",
         "CONTRACT_REQUIRE_ALL",

@@ -80,6 +80,23 @@ def connected_system_not_found(system_id: int) -> JimError:
     return JimError(404, "NOT_FOUND", f"Connected System with ID {system_id} not found.")
 
 
+def run_profile_not_found(run_profile_id: int, system_id: int) -> JimError:
+    # SynchronisationController.ExecuteRunProfileAsync's words.
+    return JimError(
+        404, "NOT_FOUND", f"Run Profile with ID {run_profile_id} not found for Connected System {system_id}."
+    )
+
+
+def worker_task_not_found(task_id: str) -> JimError:
+    # WorkerTasksController's words.
+    return JimError(404, "NOT_FOUND", f"Worker task with ID {task_id} not found.")
+
+
+def runs_full(bound: int) -> JimError:
+    # JIM answers 400 with its reason when a task cannot be created; the sandbox's reason is its bound.
+    return JimError(400, "BAD_REQUEST", f"The sandbox keeps at most {bound:,} started runs: restart it to start more.")
+
+
 def path_not_found(path: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"No resource exists at {quoted(path)}.")
 

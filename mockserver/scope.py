@@ -75,6 +75,7 @@ class Params:
 
     id: str | None = None
     connected_system_id: int | None = None
+    run_profile_id: int | None = None
     page: int = DEFAULT_PAGE
     page_size: int = DEFAULT_PAGE_SIZE
     search: str | None = None
@@ -103,6 +104,7 @@ class Params:
 FIELDS = {
     "id": "id",
     "connectedSystemId": "connected_system_id",
+    "runProfileId": "run_profile_id",
     "page": "page",
     "pageSize": "page_size",
     "search": "search",

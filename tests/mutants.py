@@ -30,11 +30,11 @@ from mockserver import compat, errors
 from mockserver.api import handlers, params, webui
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.world import paging
+from mockserver.world import paging, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world.runs import live
+from mockserver.world.runs import live, started
 
 ENV = "TEETH_MUTANT"
 """Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
@@ -278,6 +278,16 @@ def jim_system_id_as_documented() -> None:
     replace(webui, "dotnet_int", paging.parse_int32)
 
 
+def cancel_forgotten() -> None:
+    # The cancel answers 202 and records nothing: the run goes on to its fixture's ending.
+    replace(started.MemoryRunStore, "cancel", lambda self, task_id, at: self.by_task(task_id))
+
+
+def started_runs_unlisted() -> None:
+    # A started run is found by its id but never joins the list (as if kept apart from the history).
+    replace(store.Store, "started_activities", lambda self, elapsed: [])
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -316,6 +326,8 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
         "a query parsed for one activity answers for another with the same query",
         parameters_kept_without_the_path,
     ),
+    "cancel_forgotten": ("cancelling a worker task answers 202 and the run goes on", cancel_forgotten),
+    "started_runs_unlisted": ("a started run is found by id but never listed", started_runs_unlisted),
 }
 
 

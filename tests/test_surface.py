@@ -47,6 +47,8 @@ DECLARED_STATUSES = {
     "/api/v1/synchronisation/connected-systems": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}": BY_ID,
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles": BY_ID,
+    "/api/v1/worker-tasks": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/worker-tasks/{id}": BY_ID,
     # 400 for a Prefer header the sandbox does not understand or a query of over 100 parameters; 429, 500
     # and 503 from the controls (ready's 503 is also its own not_ready).
     "/api/v1/health": HEALTH,
@@ -56,13 +58,27 @@ DECLARED_STATUSES = {
 }
 
 
+ACCEPTED = (BY_ID - {"200"}) | {"202"}
+DECLARED_POSTS = {
+    # a POST the server answers 202 (JIM's Accepted), with everything a route by id can answer but the 200
+    "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles/{runProfileId}/execute": ACCEPTED,
+    "/api/v1/worker-tasks/{id}/cancel": ACCEPTED,
+}
+
+
 @pytest.mark.parametrize("path", list(DECLARED_STATUSES))
 def test_every_operation_declares_every_status_the_server_sends(path: str) -> None:
     assert set(SPEC["paths"][path]["get"]["responses"]) == DECLARED_STATUSES[path]
 
 
+@pytest.mark.parametrize("path", list(DECLARED_POSTS))
+def test_every_post_declares_every_status_the_server_sends(path: str) -> None:
+    assert set(SPEC["paths"][path]) == {"post"}
+    assert set(SPEC["paths"][path]["post"]["responses"]) == DECLARED_POSTS[path]
+
+
 def test_the_spec_has_no_other_paths() -> None:
-    assert set(SPEC["paths"]) == set(DECLARED_STATUSES)
+    assert set(SPEC["paths"]) == set(DECLARED_STATUSES) | set(DECLARED_POSTS)
 
 
 def test_every_operation_is_implemented() -> None:

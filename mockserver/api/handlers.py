@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
-from mockserver.api import synchronisation
+from mockserver.api import runs, synchronisation
 from mockserver.http import JSON
 from mockserver.memo import Memo
 from mockserver.scope import Params, params
@@ -87,9 +87,16 @@ class Handlers:
         self.synchronisation = synchronisation.SynchronisationHandlers(
             store.systems, self.json_response, self.page_response, self.refuse
         )
+        self.runs = runs.RunHandlers(store, self.json_response, self.page_response, self.accepted, self.refuse)
 
     def json_response(self, body: bytes) -> Response:
         return JsonAnswer(body, self.head, self.content_type)
+
+    def accepted(self, body: bytes | None) -> Response:
+        """202: with a JSON body, or none (JIM's Accepted())."""
+        if body is None:
+            return Response(status_code=202, headers=self.headers)
+        return Response(body, status_code=202, media_type=self.media_type, headers=self.headers)
 
     def envelope(self, page: bytes, window: Window) -> bytes:
         """The paged envelope around the window's rows, already a JSON array."""
@@ -201,5 +208,6 @@ OPERATIONS = {
     "getHealthReady": "get_health_ready",
     "getVersion": "get_version",
     **synchronisation.OPERATIONS,
+    **runs.OPERATIONS,
 }
 """operationId -> the handler, as a path from Handlers (dotted for the handlers of another module)."""

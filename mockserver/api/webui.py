@@ -50,11 +50,12 @@ def routed(path_params: dict[str, object]) -> bool:
             return False
         # JIM's route binds a Guid, whatever its form; the jim spec types id as a plain string.
         path_params["id"] = parsed
-    system_id = path_params.get("connectedSystemId")
-    if system_id is not None:
-        # ASP.NET's {…:int}: int.TryParse with NumberStyles.Integer (white space either side, a sign), then bound.
-        number = dotnet_int(str(system_id))
-        if number is None:
-            return False
-        path_params["connectedSystemId"] = str(number)
+    for name in ("connectedSystemId", "runProfileId"):
+        value = path_params.get(name)
+        if value is not None:
+            # ASP.NET's {…:int}: int.TryParse with NumberStyles.Integer (white space either side, a sign), then bound.
+            number = dotnet_int(str(value))
+            if number is None:
+                return False
+            path_params[name] = str(number)
     return True

@@ -26,6 +26,8 @@ from mockserver.world.runs import phases
 from mockserver.world.runs.clock import Clock, ManualClock
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
+from mockserver.world.runs.run_activity import RunActivities
+from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
 from mockserver.world.times import seconds, utc
 
@@ -54,7 +56,11 @@ class Store:
     sources: tuple[str, ...] = field(default=())
     systems: ConnectedSystems = field(default_factory=ConnectedSystems)
     """The connected systems and their run profiles, rendered (they never change)."""
+    runs: RunStore | None = None
+    """The runs clients have started (world/runs/started.py)."""
+    run_activities: RunActivities | None = None
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
+    _with_runs: dict[str, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def start(self) -> datetime:
@@ -64,20 +70,43 @@ class Store:
         """The world as it stands now: read the clock once per request, and use what this returns."""
         elapsed = self.clock.elapsed()
         now = self.start + timedelta(seconds=elapsed)
-        if self.live is None:
-            return Moment(now, self.static.activities, self.static.listing)
-        key, moved = self.live.activities(elapsed)
-        known = self._moments.get(key)
-        if known is None:
-            activities = {**self.static.activities, **moved}
-            known = self._moments[key] = Moment(now, activities, Listing(activities.values()))
+        key: Any = None
+        known = self.static
+        if self.live is not None:
+            key, moved = self.live.activities(elapsed)
+            known = self._moments.get(key)  # type: ignore[assignment]
+            if known is None:
+                activities = {**self.static.activities, **moved}
+                known = self._moments[key] = Moment(now, activities, Listing(activities.values()))
+        started = self.started_activities(elapsed)
+        if started:
+            # Kept for the last state seen: runs move with the clock, so older states are rarely asked for again.
+            with_runs = (key, tuple((a.id, a.status, a.fields["objectsProcessed"], a.item_count) for a in started))
+            last = self._with_runs.get("last")
+            if last is None or last[0] != with_runs:
+                activities = {**known.activities, **{a.id: a for a in started}}
+                last = self._with_runs["last"] = (with_runs, Moment(now, activities, Listing(activities.values())))
+            known = last[1]
         return Moment(now, known.activities, known.listing)
+
+    def started_activities(self, elapsed: float) -> list[Activity]:
+        if self.runs is None or self.run_activities is None:
+            return []
+        return [self.run_activities.activity(run, elapsed) for run in self.runs.runs()]
 
     def activity(self, activity_id: str) -> Activity | None:
         """One activity as it stands now; a run that does not move is read without the clock."""
+        if self.runs is not None and self.run_activities is not None:
+            run = self.runs.get(activity_id)
+            if run is not None:
+                return self.run_activities.activity(run, self.clock.elapsed())
         if self.live is not None and activity_id in self.live.ids:
             return self.moment().activities.get(activity_id)
         return self.static.activities.get(activity_id)
+
+    def run_activity(self, run: StartedRun, elapsed: float) -> Activity:
+        assert self.run_activities is not None
+        return self.run_activities.activity(run, elapsed)
 
 
 def finished(timeline: Timeline) -> float:
@@ -142,4 +171,5 @@ def load_store(
     sources = (str(fixtures / KEYS_FILE), str(fixtures / SYSTEMS_FILE), *reader.sources)
     static = Moment(start, activities, Listing(activities.values()))
     rendered = connected_systems(systems, activities.values())
-    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered)
+    runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
+    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered, MemoryRunStore(seed), runs)

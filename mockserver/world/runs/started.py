@@ -1,0 +1,120 @@
+"""Runs a client starts, and their worker tasks: the state a client changes, behind one interface.
+
+A started run is a small record: its ids, its run profile, who started it, when by the world's clock, and, once
+cancelled, when. Everything else (its steps, counts, items and status at any moment) is computed from the record,
+its run profile's plan and the world's time (world/runs/run_activity.py), so a run costs the same memory whatever
+it touches. `RunStore` is what the rest of the world reads and writes; `MemoryRunStore` keeps the records in this
+process (a later step keeps them in Redis, so that replicas agree).
+
+Ids are GUIDs as JIM's are, but drawn from the seed and a per-store counter (the n-th run started since start-up),
+never at random: the same seed and the same starts give the same ids.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from mockserver.world.items.hashing import digest, uuid4_from_free_bits
+
+MAX_STARTED_RUNS = 10_000
+"""Runs kept: past this, a start is refused (400, nothing recorded is dropped); restart the server to start more."""
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    number: int
+    """The n-th run started since start-up (from 1)."""
+    activity_id: str
+    task_id: str
+    run_profile_id: int
+    started: float
+    """When, in the world clock's seconds since start-up."""
+    initiated_by_id: str | None
+    initiated_by_name: str
+    cancelled: float | None = None
+    """When the run was cancelled (world clock seconds), if it was."""
+
+
+class RunStore(Protocol):
+    """Where started runs are kept; every method is safe to call from any thread of one process."""
+
+    def start(self, run_profile_id: int, at: float, by_id: str | None, by_name: str) -> StartedRun | None:
+        """Record a new run started `at`; None when the store is full (MAX_STARTED_RUNS)."""
+        ...
+
+    def get(self, activity_id: str) -> StartedRun | None: ...
+
+    def by_task(self, task_id: str) -> StartedRun | None: ...
+
+    def cancel(self, task_id: str, at: float) -> StartedRun | None:
+        """Mark the run cancelled `at` (once: a second call keeps the first time); None for an unknown task."""
+        ...
+
+    def runs(self) -> Iterator[StartedRun]:
+        """Every run, oldest first."""
+        ...
+
+    def version(self) -> int:
+        """Changes whenever a run is started or cancelled."""
+        ...
+
+
+def guid(seed: int, kind: str, number: int) -> str:
+    return uuid4_from_free_bits(digest(seed, "started", kind, number) >> 6)
+
+
+class MemoryRunStore:
+    """The runs of this process, in a dict, under a lock."""
+
+    def __init__(self, seed: int, bound: int = MAX_STARTED_RUNS) -> None:
+        self.seed = seed
+        self.bound = bound
+        self._lock = threading.Lock()
+        self._runs: dict[str, StartedRun] = {}
+        self._tasks: dict[str, str] = {}
+        self._version = 0
+
+    def start(self, run_profile_id: int, at: float, by_id: str | None, by_name: str) -> StartedRun | None:
+        with self._lock:
+            if len(self._runs) >= self.bound:
+                return None
+            number = len(self._runs) + 1
+            run = StartedRun(
+                number,
+                guid(self.seed, "activity", number),
+                guid(self.seed, "task", number),
+                run_profile_id,
+                at,
+                by_id,
+                by_name,
+            )
+            self._runs[run.activity_id] = run
+            self._tasks[run.task_id] = run.activity_id
+            self._version += 1
+            return run
+
+    def get(self, activity_id: str) -> StartedRun | None:
+        return self._runs.get(activity_id)
+
+    def by_task(self, task_id: str) -> StartedRun | None:
+        activity_id = self._tasks.get(task_id)
+        return self._runs.get(activity_id) if activity_id is not None else None
+
+    def cancel(self, task_id: str, at: float) -> StartedRun | None:
+        with self._lock:
+            run = self.by_task(task_id)
+            if run is None or run.cancelled is not None:
+                return run
+            run = self._runs[run.activity_id] = replace(run, cancelled=at)
+            self._version += 1
+            return run
+
+    def runs(self) -> Iterator[StartedRun]:
+        with self._lock:
+            return iter(list(self._runs.values()))
+
+    def version(self) -> int:
+        return self._version
