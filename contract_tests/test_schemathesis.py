@@ -17,12 +17,18 @@ CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 note hold wherever pytest runs from, in a checkout or installed."""
 
 
+WRITES = ["POST", "PUT", "PATCH", "DELETE"]
+
+
 @pytest.fixture(scope="session")
-def contract_schema(target: Target) -> OpenApiSchema:
+def contract_schema(target: Target, request: pytest.FixtureRequest) -> OpenApiSchema:
     # The profile's own spec: openapi.yaml as written, or with the jim profile's overlay applied.
     schema = schemathesis.openapi.from_dict(target.profile.spec, config=SchemathesisConfig.from_path(CONFIG))
     if target.app is not None:
         schema.app = target.app
+    elif not request.config.getoption("allow_writes"):
+        # A live server is only read unless --allow-writes: a real JIM would really run what a POST starts.
+        schema = schema.exclude(method=WRITES)
     return schema
 
 
