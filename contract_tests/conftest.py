@@ -132,8 +132,6 @@ def writer(request: pytest.FixtureRequest, target: Target) -> Iterator[Target]:
     from mockserver.world.runs.clock import ManualClock
 
     clock = ManualClock()
-    # Built from the defaults without reading the environment: under tests.teeth the environment names a mutant.
-    settings = Settings.model_construct(profile=target.profile.name, access_log=False)
-    app = create_app(settings, clock=clock)
+    app = create_app(Settings(profile=target.profile.name, access_log=False), clock=clock)
     with app.test_client() as client:
         yield dataclasses.replace(target, client=client, app=app, clock=clock)

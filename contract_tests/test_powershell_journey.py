@@ -13,7 +13,11 @@ Read from the JIM PowerShell module (TetronIO/JIM, src/JIM.PowerShell, August 20
 - `Get-JIMActivity -Id … -Follow` asks /api/v1/activities/{id}/progress, then sleeps 2 seconds and asks
   again, until `status` is terminal (a failed poll is a warning and the loop goes on; without -MaxPolls it
   never gives up), then emits /api/v1/activities/{id} (August 2026);
-- `Get-JIMActivity -Status …` asks /api/v1/activities?page=1&pageSize=20 and one `status=` per value.
+- `Get-JIMActivity -Status …` asks /api/v1/activities?page=1&pageSize=20 and one `status=` per value;
+- `Start-JIMRunProfile -ConnectedSystemName … -RunProfileName … -Wait` (Start-JIMRunProfile.ps1) resolves the
+  system through Get-JIMPagedItems (…/connected-systems?page=N&pageSize=100 until it holds totalCount), lists
+  that system's run profiles (a plain array), POSTs …/execute, then sleeps 2 seconds and asks the run's
+  /progress, again and again, until `status` is terminal.
 """
 
 from __future__ import annotations
@@ -80,6 +84,38 @@ class Module:
                 break
             self.target.wait(FOLLOW_INTERVAL)
         return polled, self.invoke(f"/api/v1/activities/{activity_id}")
+
+    def paged_items(self, endpoint: str) -> list[dict[str, Any]]:
+        """Get-JIMPagedItems: pages of 100 until it holds totalCount (or a page comes back empty)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            response = self.invoke(f"{endpoint}?page={page}&pageSize={MODULE_PAGE_SIZE}")
+            items += response["items"]
+            page += 1
+            if len(items) >= response["totalCount"] or not response["items"]:
+                return items
+
+    def start_run_profile(self, system: str, run_profile: str, max_polls: int = MAX_POLLS) -> list[dict[str, Any]]:
+        """Start-JIMRunProfile -ConnectedSystemName … -RunProfileName … -Wait: the progress it polled."""
+        systems = [s for s in self.paged_items("/api/v1/synchronisation/connected-systems") if s["name"] == system]
+        assert len(systems) == 1, f"Resolve-JIMConnectedSystem finds one '{system}', not {len(systems)}"
+        base = f"/api/v1/synchronisation/connected-systems/{systems[0]['id']}/run-profiles"
+        profiles = [p for p in self.invoke(base) if p["name"] == run_profile]
+        assert len(profiles) == 1, f"one Run Profile '{run_profile}', not {len(profiles)}"
+        endpoint = f"{base}/{profiles[0]['id']}/execute"
+        self.requests.append(f"POST {endpoint}")
+        started = self.target.client.post(endpoint, headers=self.headers, follow_redirects=False)
+        assert started.status_code == 202, f"{endpoint}: {started.status_code} {started.text[:300]}"
+        polled: list[dict[str, Any]] = []
+        for _ in range(max_polls):
+            self.target.wait(FOLLOW_INTERVAL)  # it sleeps before each poll, the first one included
+            progress = self.poll(f"/api/v1/activities/{started.json()['activityId']}/progress")
+            if progress is not None:
+                polled.append(progress)
+                if progress["status"] in TERMINAL:
+                    break
+        return polled
 
     def activities(self, **filters: list[str]) -> list[dict[str, Any]]:
         """Get-JIMActivity with filters: one page of 20, each value of a filter its own query parameter."""
@@ -158,3 +194,22 @@ def test_get_jim_activity_status_filters_where_the_server_has_filters(target: Ta
         ]
     else:  # the documented list has no filters: the module gets the first page of everything
         assert failed == everything
+
+
+def test_start_run_profile_wait_resolves_the_names_starts_the_run_and_polls_it_to_its_end(writer: Target) -> None:
+    writer.need_sandbox()
+    module = Module(writer, writer.api_key)
+    module.connect()
+    polled = module.start_run_profile("Entra ID", "Delta Import")
+    assert polled and polled[-1]["status"] == "CompleteWithWarning", [p["status"] for p in polled]
+    progress = [r for r in module.requests if r.endswith("/progress")]
+    assert module.requests == [
+        "/api/v1/health",
+        "/api/v1/health/version",
+        "/api/v1/synchronisation/connected-systems?page=1&pageSize=100",
+        "/api/v1/synchronisation/connected-systems/3/run-profiles",
+        "POST /api/v1/synchronisation/connected-systems/3/run-profiles/11/execute",
+        *progress,
+    ], "every answer was what the cmdlet expects, so it made exactly these requests"
+    assert len(progress) == len(polled) > 2, "the run moved while the cmdlet polled it"
+    assert len(set(progress)) == 1, "every poll asks the run the POST started"

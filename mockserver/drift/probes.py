@@ -19,6 +19,7 @@ from mockserver.world.runs.clock import ManualClock
 
 ACTIVITIES = "/api/v1/activities"
 SYSTEMS = "/api/v1/synchronisation/connected-systems"
+WORKER_TASKS = "/api/v1/worker-tasks"
 KEY_HEADER = "X-Api-Key"
 RATE_LIMIT_PAUSE = 1.1
 """Between the rate-limit probe's first 429 and a second: more than a second, so that a Retry-After
@@ -65,7 +66,8 @@ class Probe:
     prefer: str | None = None
     """A sandbox fault to force (`Prefer`); a built-in profile answers it from an app that honours Prefer."""
     base: str = ACTIVITIES
-    """The collection: the activities, or the connected systems (SYSTEMS, `activity` then a system)."""
+    """The collection: the activities, the connected systems (SYSTEMS, `activity` then a system) or the worker
+    tasks (WORKER_TASKS, `activity` then a task)."""
     rate_limited: bool = False
     """Sent until a 429, then once more a second later. A built-in profile answers it from an app of its
     own that lets one unauthenticated request a minute through, so that no other probe is refused."""
@@ -133,6 +135,11 @@ PROBES = (
     Probe("unknown connected system", activity="{missing_system}", part="run-profiles", base=SYSTEMS),
     Probe("connected system id not an integer", activity="abc", part="run-profiles", base=SYSTEMS),
     Probe("connected system id with a sign", activity="+1", part="run-profiles", base=SYSTEMS),
+    # What a client watches a run through, read only: a probe never starts or cancels anything.
+    Probe("worker tasks", "pageSize=100", activity=None, base=WORKER_TASKS),
+    Probe("worker tasks past the last page", "page=1000&pageSize=100", activity=None, base=WORKER_TASKS),
+    Probe("unknown worker task", activity="{missing}", part="", base=WORKER_TASKS),
+    Probe("worker task id not a GUID", activity="not-a-guid", part="", base=WORKER_TASKS),
     # Last: against a live server it spends what is left of this client's unauthenticated minute.
     Probe("rate limit, no key", key=None, rate_limited=True),
 )
