@@ -62,7 +62,10 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         clock=clock or RunningClock(settings.clock_origin),
         live_seconds=settings.live_run_seconds,
     )
-    error_response = partial(errors.error_response, style=profile.error_style)
+    # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
+    # header) is read from it, as the activities' times and /progress's retrievedAt are.
+    now = store.now
+    error_response = partial(errors.error_response, style=profile.error_style, now=now)
     # Each stage that does the same work for the same request keeps its result here, bounded.
     memos = Memos()
     routes: Memo[tuple[str, str], Route] = memos.new("routes", REMEMBERED_ROUTES)
@@ -112,7 +115,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     security_headers = None
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
-    cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
+    cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER), now=now)
     # One stack, outermost first, the same whatever is switched on: identify, controls, route, rate
     # limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
     # is absent; nothing is skipped because another control is on or off. Connexion's default stack
@@ -122,7 +125,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
         partial(IdentifyCaller, keys=store.keys, key_header=key_header),
         # controls that see every request and its answer.
-        *([partial(JournalMiddleware, journal=journal)] if journal else []),
+        *([partial(JournalMiddleware, journal=journal, now=now)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
@@ -162,6 +165,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         resolver=Resolver(function_resolver=handlers.resolve),
         lifespan=lifespan,
         memos=memos,
+        now=now,
     )
     app.add_api(spec)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -217,6 +218,30 @@ def connection(loop: asyncio.AbstractEventLoop) -> tuple[compat.EnvelopeHttpTool
     transport = Transport(loop, protocol.connection_lost)
     protocol.connection_made(transport)
     return protocol, transport
+
+
+class ClockedApp:
+    """An app carrying a world's clock, as the sandbox's SandboxApp does."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = lambda: now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await answer_ok(scope, receive, send)
+
+
+def test_uvicorn_hands_the_protocol_its_app_so_refusals_carry_the_worlds_time(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    world = datetime(2026, 4, 5, 7, 1, 2, 500_000, tzinfo=UTC)
+    config = Config(app=ClockedApp(world), http=compat.protocol_factory(LIMITS), log_level="critical")
+    config.load()
+    protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    transport = Transport(loop, protocol.connection_lost)
+    protocol.connection_made(transport)
+    protocol.data_received(b"GET /" + b"a" * 100 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    internal = "uvicorn HttpToolsProtocol.app (Config.loaded_app)"
+    assert answer(transport)[1]["timestamp"] == "2026-04-05T07:01:02.500Z", internal
 
 
 def answer(transport: Transport) -> tuple[int, dict[str, Any]]:

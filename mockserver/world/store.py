@@ -60,6 +60,11 @@ class Store:
     def start(self) -> datetime:
         return self.static.now
 
+    def now(self) -> datetime:
+        """The world's time: its start plus the seconds its clock has run. Every time the server writes (error and
+        health timestamps, the journal's, the Date header) is this, so they agree with the activities' times."""
+        return self.start + timedelta(seconds=self.clock.elapsed())
+
     def moment(self) -> Moment:
         """The world as it stands now: read the clock once per request, and use what this returns."""
         elapsed = self.clock.elapsed()
