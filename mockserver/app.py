@@ -24,6 +24,7 @@ from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
+from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJournal, RedisJournal
@@ -116,12 +117,14 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
     cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER), now=now)
-    # One stack, outermost first, the same whatever is switched on: identify, controls, route, rate
+    # One stack, outermost first, the same whatever is switched on: date, identify, controls, route, rate
     # limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
     # is absent; nothing is skipped because another control is on or off. Connexion's default stack
     # less its Swagger UI (served under a trailing-slash path, with a redirect) and its
     # ContextMiddleware (handlers take the scope, so it has nothing to provide).
     middlewares: list[Any] = [
+        # date: every answer's Date header from the world's clock (uvicorn's, the wall's, is off).
+        partial(DateHeader, now=now),
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
         partial(IdentifyCaller, keys=store.keys, key_header=key_header),
         # controls that see every request and its answer.

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver.testing.served import sandbox_settings, serve_sandbox
 from mockserver.world.runs.clock import ManualClock
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
@@ -58,3 +63,41 @@ def test_the_journal_records_the_worlds_time(make_client: Callable[..., TestClie
     ]
     # Durations too are the world's: a hand-turned clock that did not move took no time.
     assert [e["durationMs"] for e in entries] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", f"/api/v1/activities/{SEED_ACTIVITY}", ADMIN, 200),
+        ("HEAD", f"/api/v1/activities/{SEED_ACTIVITY}", ADMIN, 200),
+        ("GET", MISSING, ADMIN, 404),
+        ("GET", MISSING, {}, 401),
+        ("GET", "/api/v1/health", {}, 200),
+        ("GET", "/__admin/requests", {}, 200),
+        ("GET", "/api/reference", {}, 200),
+    ],
+)
+def test_every_answer_is_dated_by_the_worlds_clock(
+    make_client: Callable[..., TestClient],
+    clock: ManualClock,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    client = make_client(clock=clock, journal_size=5, access_log=False)
+    response = client.request(method, path, headers=headers)
+    assert response.status_code == status
+    assert response.headers.get_list("date") == ["Sun, 05 Apr 2026 07:01:02 GMT"]
+    clock.advance(86_400)
+    assert client.request(method, path, headers=headers).headers["date"] == "Mon, 06 Apr 2026 07:01:02 GMT"
+
+
+def test_a_served_sandbox_sends_one_date_the_worlds(tmp_path: Path) -> None:
+    with serve_sandbox(sandbox_settings(access_log=False)) as sandbox:
+        response = httpx.get(sandbox.base_url + "/api/v1/health", timeout=10)
+    [date] = response.headers.get_list("date")
+    stamped = datetime.fromisoformat(response.json()["timestamp"])
+    # Dated as the answer starts, after the handler read the clock: the same second, or the next.
+    assert parsedate_to_datetime(date) - stamped.replace(microsecond=0) in (timedelta(0), timedelta(seconds=1))
+    assert stamped.date().isoformat() == START[:10], "the world's clock, not the wall's"

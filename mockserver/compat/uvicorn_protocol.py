@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import errors
+from mockserver.http import http_date
 from mockserver.settings import ConnectionLimits
 
 logger = logging.getLogger("mockserver.connections")
@@ -222,7 +223,11 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         self.refused = True  # the deadline, if still set, finds the transport closing: it is disarmed when lost
         logger.warning("%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message)
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.write(errors.wire_bytes(error, self.world_now(), self.server_state.default_headers))
+            now = self.world_now()
+            # Dated by the world, as the app's answers are: uvicorn's own Date (the wall's) is off when served
+            # (serving.py), and left out here if it is not.
+            headers = [h for h in self.server_state.default_headers if h[0] != b"date"] + [(b"date", http_date(now))]
+            self.transport.write(errors.wire_bytes(error, now, headers))
         self.transport.close()
 
     def world_now(self) -> datetime:
