@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -39,7 +42,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, stop_with_master
 from mockserver.settings import Settings
-from mockserver.world.runs.clock import Clock, RunningClock
+from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
 REMEMBERED_ROUTES = 4096
@@ -48,20 +51,33 @@ REMEMBERED_ROUTES = 4096
 logger = logging.getLogger("mockserver")
 
 
+def history_ends(epoch: str, origin: float) -> datetime | None:
+    """When the fixture history ends (`--epoch`), the world's time at start-up: None at the fixtures' own dates."""
+    if epoch == "fixtures":
+        return None
+    return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
-    before anything listens. `clock`: the world's (the wall clock since start-up unless given; a test's
-    ManualClock turns by hand)."""
+    before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
+    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand)."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
+    # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
+    # `--epoch now` its history ends in the start-up second and its clock reads as the wall's from there.
+    origin = float(math.floor(settings.clock_origin if settings.clock_origin is not None else time.time()))
+    if clock is None:
+        clock = ManualClock() if settings.hand_turned_clock else RunningClock(origin, rate=settings.clock_rate)
     store = store or load_store(
         settings.fixtures_dir,
         spec,
         settings.seed,
         profile.change_names,
         shape=profile.shape,
-        clock=clock or RunningClock(settings.clock_origin),
+        clock=clock,
         live_seconds=settings.live_run_seconds,
+        ends_at=history_ends(settings.epoch, origin),
     )
     # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
     # header) is read from it, as the activities' times and /progress's retrievedAt are.
