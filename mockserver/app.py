@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -24,6 +27,7 @@ from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
+from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJournal, RedisJournal
@@ -38,7 +42,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, stop_with_master
 from mockserver.settings import Settings
-from mockserver.world.runs.clock import Clock, RunningClock
+from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
 REMEMBERED_ROUTES = 4096
@@ -47,22 +51,38 @@ REMEMBERED_ROUTES = 4096
 logger = logging.getLogger("mockserver")
 
 
+def history_ends(epoch: str, origin: float) -> datetime | None:
+    """When the fixture history ends (`--epoch`), the world's time at start-up: None at the fixtures' own dates."""
+    if epoch == "fixtures":
+        return None
+    return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
-    before anything listens. `clock`: the world's (the wall clock since start-up unless given; a test's
-    ManualClock turns by hand)."""
+    before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
+    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand)."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
+    # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
+    # `--epoch now` its history ends in the start-up second and its clock reads as the wall's from there.
+    origin = float(math.floor(settings.clock_origin if settings.clock_origin is not None else time.time()))
+    if clock is None:
+        clock = ManualClock() if settings.hand_turned_clock else RunningClock(origin, rate=settings.clock_rate)
     store = store or load_store(
         settings.fixtures_dir,
         spec,
         settings.seed,
         profile.change_names,
         shape=profile.shape,
-        clock=clock or RunningClock(settings.clock_origin),
+        clock=clock,
         live_seconds=settings.live_run_seconds,
+        ends_at=history_ends(settings.epoch, origin),
     )
-    error_response = partial(errors.error_response, style=profile.error_style)
+    # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
+    # header) is read from it, as the activities' times and /progress's retrievedAt are.
+    now = store.now
+    error_response = partial(errors.error_response, style=profile.error_style, now=now)
     # Each stage that does the same work for the same request keeps its result here, bounded.
     memos = Memos()
     routes: Memo[tuple[str, str], Route] = memos.new("routes", REMEMBERED_ROUTES)
@@ -112,17 +132,19 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     security_headers = None
     if profile.security_headers is not None or settings.security_headers:
         security_headers = partial(SecurityHeaders, docs_prefix=http.REFERENCE_PATH, headers=profile.security_headers)
-    cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER))
-    # One stack, outermost first, the same whatever is switched on: identify, controls, errors, route,
+    cors = partial(Cors, origins=settings.cors_origins, request_headers=(key_header, http.PREFER_HEADER), now=now)
+    # One stack, outermost first, the same whatever is switched on: date, identify, controls, errors, route,
     # rate limit, authenticate, validate, faults, handler (ARCHITECTURE.md's table). A control that is off
     # is absent; nothing is skipped because another control is on or off. Connexion's default stack
     # less its Swagger UI (served under a trailing-slash path, with a redirect) and its
     # ContextMiddleware (handlers take the scope, so it has nothing to provide).
     middlewares: list[Any] = [
+        # date: every answer's Date header from the world's clock (uvicorn's, the wall's, is off).
+        partial(DateHeader, now=now),
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
         partial(IdentifyCaller, keys=store.keys, key_header=key_header),
         # controls that see every request and its answer.
-        *([partial(JournalMiddleware, journal=journal)] if journal else []),
+        *([partial(JournalMiddleware, journal=journal, now=now)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
@@ -162,6 +184,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         resolver=Resolver(function_resolver=handlers.resolve),
         lifespan=lifespan,
         memos=memos,
+        now=now,
     )
     app.add_api(spec)
 

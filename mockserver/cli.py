@@ -95,6 +95,12 @@ def serve(**flags: Any) -> None:
         'http://127.0.0.1:8080/api/v1/activities/a1b2c3d4-e5f6-7890-abcd-ef1234567890/items?page=1&pageSize=50'
     """
     settings = build_settings(**flags)
+    if settings.hand_turned_clock:
+        # Nothing but a test's own hand (jim_sandbox.advance) could turn it: served, its world would stand still.
+        raise click.UsageError(
+            "bad configuration: MOCKSERVER_HAND_TURNED_CLOCK: only a sandbox served from a test process has a hand to"
+            " turn its clock (the jim_sandbox fixture's hand_turned_clock=True); unset it"
+        )
     if settings.clock_origin is None:
         # One start for every worker's clock, so that a run in progress stands alike in each of them.
         settings = settings.model_copy(update={"clock_origin": time.time()})

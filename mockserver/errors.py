@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Protocol
 
@@ -155,27 +155,30 @@ def service_unavailable(retry_after: int = SERVICE_RETRY_AFTER) -> JimError:
     )
 
 
-def timestamp(now: datetime | None = None) -> str:
-    """UTC with milliseconds and a trailing Z, as JIM writes times; now unless told."""
-    now = now or datetime.now(UTC)
+Now = Callable[[], datetime]
+"""The world's clock (`Store.now`): every time an answer carries is read from it, never from the wall."""
+
+
+def timestamp(now: datetime) -> str:
+    """UTC with milliseconds and a trailing Z, as JIM writes times."""
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def envelope_bytes(error: JimError) -> bytes:
+def envelope_bytes(error: JimError, now: datetime) -> bytes:
     return orjson.dumps(
         {
             "code": error.code,
             "message": error.message,
             "details": None,
             "validationErrors": error.validation_errors,
-            "timestamp": timestamp(),
+            "timestamp": timestamp(now),
         }
     )
 
 
-def wire_bytes(error: JimError, headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
+def wire_bytes(error: JimError, now: datetime, headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
     """The error as a whole HTTP/1.1 response that closes the connection: for answers given before any app runs."""
-    body = envelope_bytes(error)
+    body = envelope_bytes(error, now)
     lines = [f"HTTP/1.1 {error.status_code} {HTTPStatus(error.status_code).phrase}".encode("ascii")]
     lines += [name + b": " + value for name, value in headers]
     lines += [f"content-type: {JSON}".encode("ascii"), b"content-length: %d" % len(body), b"connection: close"]
@@ -206,18 +209,20 @@ def as_jim_error(request: ConnexionRequest, exc: Exception) -> JimError:
 class ErrorStyle(Protocol):
     """How a profile writes a catalogue error on the wire."""
 
-    def response(self, request: ConnexionRequest, error: JimError) -> ConnexionResponse: ...
+    def response(self, request: ConnexionRequest, error: JimError, now: datetime) -> ConnexionResponse: ...
 
 
 class EnvelopeStyle:
     """The documented contract: every error is the JIM envelope, application/json."""
 
-    def response(self, request: ConnexionRequest, error: JimError, content_type: str = JSON) -> ConnexionResponse:
+    def response(
+        self, request: ConnexionRequest, error: JimError, now: datetime, content_type: str = JSON
+    ) -> ConnexionResponse:
         return ConnexionResponse(
             status_code=error.status_code,
             mimetype=JSON,
             content_type=content_type,
-            body=envelope_bytes(error),
+            body=envelope_bytes(error, now),
             headers=dict(error.headers or {}),
         )
 
@@ -225,9 +230,11 @@ class EnvelopeStyle:
 ENVELOPE = EnvelopeStyle()
 
 
-def error_response(request: ConnexionRequest, exc: Exception, style: ErrorStyle = ENVELOPE) -> ConnexionResponse:
-    """The one error handler: registered for every exception class and status code the stack can raise."""
-    return style.response(request, as_jim_error(request, exc))
+def error_response(
+    request: ConnexionRequest, exc: Exception, *, now: Now, style: ErrorStyle = ENVELOPE
+) -> ConnexionResponse:
+    """The one error handler, for everything the stack can raise: stamped with the world's time (`now`)."""
+    return style.response(request, as_jim_error(request, exc), now())
 
 
 class RenderErrors:

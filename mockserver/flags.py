@@ -32,6 +32,8 @@ SPELLING: dict[str, dict[str, Any]] = {
     "max_header_bytes": {"metavar": "BYTES"},
     "redis_timeout_ms": {"metavar": "MS"},
     "live_run_seconds": {"metavar": "SECONDS"},
+    "epoch": {"metavar": "fixtures|now|DATE-TIME"},
+    "clock_rate": {"metavar": "N"},
 }
 """Command-line spelling where it is not simply --field-name."""
 
@@ -95,7 +97,7 @@ def options(*names: str) -> Decorator:
     return decorate
 
 
-FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds")
+FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds", "epoch", "clock_rate")
 SERVER_SETTINGS = (
     "host",
     "port",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 JSON = "application/json"
@@ -49,3 +51,8 @@ def header_values(scope: Mapping[str, Any], name: bytes) -> str:
     """Every value of a repeated header, joined with ", " as HTTP reads them ("" when absent)."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     return ", ".join(value.decode("latin-1") for key, value in headers if key == name)
+
+
+def http_date(moment: datetime) -> bytes:
+    """A Date header's value (RFC 9110's IMF-fixdate, whole seconds), as uvicorn writes its own."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True).encode("ascii")

@@ -110,6 +110,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # The client address is the socket's: a local client cannot dodge the per-IP rate limit, or
         # write another address into the journal, with an X-Forwarded-For header.
         "proxy_headers": False,
+        # The Date header is the world's (controls/date_header.py, and compat's refusals), not the wall's.
+        "date_header": False,
         # A deadline on reading each request and caps on its size: uvicorn has neither.
         "http": protocol_factory(settings.connection_limits),
     }

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
         ge=0.5,
         le=86_400.0,
         description="How long a run in progress at start-up takes to finish (its /progress moves with the clock).",
+    )
+    epoch: str = Field(
+        "fixtures",
+        description="Where the fixture history sits in time: fixtures (at its own dates: the same bytes on every run),"
+        " now (moved whole so that it ends at start-up), or a date-time with its zone (2026-12-01T09:00:00Z: moved"
+        " to end then; a date alone is its midnight, UTC).",
+    )
+    clock_rate: float = Field(1.0, gt=0, le=1e6, description="Run the world N times as fast as the wall.")
+    hand_turned_clock: bool = Field(
+        False, description="The world's clock moves only when a test turns it (jim_sandbox.advance); not for serve."
     )
     clock_origin: float | None = Field(
         None,
@@ -184,6 +195,23 @@ class Settings(BaseSettings):
                 + f": a setting's variable is {ENV_PREFIX} and its name (mockserver serve --help lists the settings)"
             )
         return data
+
+    @field_validator("epoch")
+    @classmethod
+    def _epoch(cls, value: str) -> str:
+        text = value.strip()
+        if text.lower() in ("fixtures", "now"):
+            return text.lower()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("use fixtures, now, or a date-time with its zone (2026-12-01T09:00:00Z)") from None
+        if moment.tzinfo is None and len(text) > len("2026-12-01"):
+            raise ValueError(f"{text} needs its zone (Z, or +01:00)")
+        moment = moment.replace(tzinfo=moment.tzinfo or UTC)
+        if not 1971 <= moment.year <= 9000:  # a history of years still fits the calendar either side
+            raise ValueError("a year from 1971 to 9000")
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     @field_validator("fixtures_dir")
     @classmethod

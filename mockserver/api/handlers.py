@@ -89,6 +89,10 @@ class Handlers:
         )
         self.runs = runs.RunHandlers(store, self.json_response, self.page_response, self.accepted, self.refuse)
 
+    def timestamp(self) -> str:
+        """The world's time, as health answers write it."""
+        return errors.timestamp(self.store.now())
+
     def json_response(self, body: bytes) -> Response:
         return JsonAnswer(body, self.head, self.content_type)
 
@@ -178,18 +182,18 @@ class Handlers:
         return self.json_response(body)
 
     async def get_health(self, scope: Scope) -> Response:
-        return self.json_response(orjson.dumps({"status": "healthy", "timestamp": errors.timestamp()}))
+        return self.json_response(orjson.dumps({"status": "healthy", "timestamp": self.timestamp()}))
 
     async def get_health_live(self, scope: Scope) -> Response:
         # Alive is answering at all: it never waits on a dependency (JIM's HealthController).
-        return self.json_response(orjson.dumps({"status": "alive", "timestamp": errors.timestamp()}))
+        return self.json_response(orjson.dumps({"status": "alive", "timestamp": self.timestamp()}))
 
     async def get_health_ready(self, scope: Scope) -> Response:
         problem = await self.readiness() if self.readiness is not None else None
         if problem is None:
-            return self.json_response(orjson.dumps({"status": "ready", "timestamp": errors.timestamp()}))
+            return self.json_response(orjson.dumps({"status": "ready", "timestamp": self.timestamp()}))
         # JIM's answer when its readiness check throws: reason "error" and what went wrong.
-        body = {"status": "not_ready", "reason": "error", "error": problem, "timestamp": errors.timestamp()}
+        body = {"status": "not_ready", "reason": "error", "error": problem, "timestamp": self.timestamp()}
         return Response(content=orjson.dumps(body), status_code=503, media_type=JSON)
 
     async def get_version(self, scope: Scope) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from connexion import AsyncApp
@@ -51,10 +52,14 @@ class SandboxApp(AsyncApp):  # type: ignore[misc]
     them, so the handler needs nothing else.
     """
 
-    def __init__(self, import_name: str, memos: Memos | None = None, **kwargs: Any) -> None:
-        """`memos`: the app's bounded memos, kept here so a benchmark or a test can read their figures."""
+    def __init__(
+        self, import_name: str, memos: Memos | None = None, now: Callable[[], datetime] | None = None, **kwargs: Any
+    ) -> None:
+        """`memos`: the app's bounded memos, kept here so a benchmark or a test can read their figures; `now`: the
+        world's clock, kept here for the connection (uvicorn_protocol), which answers some requests before the app."""
         super().__init__(import_name, **kwargs)
         self.memos = memos or Memos()
+        self.now = now
         # Internal: AsyncApp has no option for its inner app's class, which AbstractApp handed to its
         # ConnexionMiddleware; swapped before the first call, when the middleware builds its stack from it.
         operations = ScopeOperations()

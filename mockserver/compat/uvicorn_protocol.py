@@ -8,11 +8,13 @@ import logging
 import resource
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver import errors
+from mockserver.http import http_date
 from mockserver.settings import ConnectionLimits
 
 logger = logging.getLogger("mockserver.connections")
@@ -22,6 +24,8 @@ MAX_PIPELINED = 32
 
 uvicorn queues every pipelined request it parses, and reads on after each answer: a client that pipelines
 and never reads made the server hold about 45 bytes for every byte it sent."""
+WRAPPERS = 4
+"""How deep in uvicorn's own middlewares (proxy headers, message logger) the sandbox's app is looked for."""
 FILES_KEPT = 32
 """Open files kept back from client connections (the listening socket, the event loop's, the log, Redis's pool)."""
 
@@ -219,5 +223,22 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         self.refused = True  # the deadline, if still set, finds the transport closing: it is disarmed when lost
         logger.warning("%s from %s: %s", error.status_code, self.client[0] if self.client else "-", error.message)
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.write(errors.wire_bytes(error, self.server_state.default_headers))
+            now = self.world_now()
+            # Dated by the world, as the app's answers are: uvicorn's own Date (the wall's) is off when served
+            # (serving.py), and left out here if it is not.
+            headers = [h for h in self.server_state.default_headers if h[0] != b"date"] + [(b"date", http_date(now))]
+            self.transport.write(errors.wire_bytes(error, now, headers))
         self.transport.close()
+
+    def world_now(self) -> datetime:
+        """The world's time, for an answer the app never sees: read from the clock of the app this connection serves."""
+        # Internal: uvicorn hands each protocol the app it serves (Config.loaded_app) as self.app, inside the
+        # middlewares it adds (each keeps the next as .app); the sandbox's app carries the world's clock
+        # (SandboxApp.now). Any other app, a test's, is answered in the wall's time.
+        app = self.app
+        for _ in range(WRAPPERS):
+            now = getattr(app, "now", None)
+            if callable(now):
+                return now()  # type: ignore[no-any-return]
+            app = getattr(app, "app", None)
+        return datetime.now(UTC)

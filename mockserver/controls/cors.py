@@ -26,7 +26,8 @@ class Cors(RefusingCors):
     than Starlette's plain text, like every other error of the server.
     """
 
-    def __init__(self, app: ASGIApp, origins: Sequence[str], request_headers: Sequence[str]) -> None:
+    def __init__(self, app: ASGIApp, origins: Sequence[str], request_headers: Sequence[str], now: errors.Now) -> None:
+        self.now = now
         super().__init__(
             app,
             allow_origins=origins,
@@ -42,4 +43,6 @@ class Cors(RefusingCors):
             for what in refused
         }
         error = errors.validation_error(problems, "The CORS preflight asks for what this server does not allow.")
-        return Response(errors.envelope_bytes(error), status_code=400, headers=dict(headers), media_type=JSON)
+        return Response(
+            errors.envelope_bytes(error, self.now()), status_code=400, headers=dict(headers), media_type=JSON
+        )

@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import itertools
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any, Protocol, cast
@@ -20,6 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.controls.shared_state import KEY_PREFIX, RedisUnavailable, SharedRedis
+from mockserver.errors import Now
 from mockserver.http import ADMIN_PREFIX, PREFER_HEADER, header_values, is_health
 from mockserver.scope import caller, shared_state_failed
 from mockserver.text import as_sent, request_line
@@ -110,16 +110,19 @@ class JournalMiddleware:
     answers never wait on Redis: theirs are written once they are sent.
     """
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, now: Now) -> None:
+        """`now`: the world's clock, which the entries' times and durations are read from, so they agree with the
+        times the answers carry (and a hand-turned clock's entries are as many seconds apart as it was turned)."""
         self.app = app
         self.journal = journal
+        self.now = now
         self.prefer_header = PREFER_HEADER.lower().encode("latin-1")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
-        started_at, started = time.time(), time.perf_counter()
+        started_at = self.now().timestamp()
         status = 500
         retry_after: bytes | None = None
         recorded = False
@@ -131,7 +134,7 @@ class JournalMiddleware:
             if shared_state_failed(scope):
                 return  # Redis failed this request already: said once, and not waited for twice
             try:
-                seconds = time.perf_counter() - started
+                seconds = max(0.0, self.now().timestamp() - started_at)
                 await self.journal.record(self.entry(scope, status, retry_after, started_at, seconds))
             except RedisUnavailable as exc:
                 # The journal must not cost the client its answer.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -126,9 +127,9 @@ class JimErrorStyle:
 
     UNAUTHORISED_BODY = orjson.dumps({"error": "Unauthorized", "message": "Authentication required"})
 
-    def response(self, request: ConnexionRequest, error: errors.JimError) -> ConnexionResponse:
+    def response(self, request: ConnexionRequest, error: errors.JimError, now: datetime) -> ConnexionResponse:
         if request.url.path.startswith(ADMIN_PREFIX):
-            return errors.ENVELOPE.response(request, error)
+            return errors.ENVELOPE.response(request, error, now)
         headers = dict(error.headers or {})
         if error.code == "VALIDATION_ERROR":
             problem = {
@@ -153,7 +154,7 @@ class JimErrorStyle:
         # An action's NotFound(...) and BadRequest(...) go through the JSON formatter; JIM's middleware (429,
         # 500, 503) writes its bodies with a plain application/json.
         formatted = error.status_code in (400, 404)
-        return errors.ENVELOPE.response(request, error, content_type=JSON_UTF8 if formatted else JSON)
+        return errors.ENVELOPE.response(request, error, now, content_type=JSON_UTF8 if formatted else JSON)
 
 
 JIM = Profile(

@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**settings): the sandbox the jim_sandbox fixture gives this test, with mockserver serve's settings"
         " as keywords (profile='jim', rate_limit=True, rate_limit_per_key=5, prefer=True, journal_size=50,"
-        " fault_rate=0.1, latency_ms='50:200', seed=7, fixtures_dir=...)",
+        " fault_rate=0.1, latency_ms='50:200', seed=7, hand_turned_clock=True, fixtures_dir=...)",
     )
 
 
@@ -64,7 +64,10 @@ class Sandboxes:
                 self.shared[settings] = self.session.enter_context(serve_sandbox(settings))
             elif settings.journal_size:
                 self.shared[settings].clear_journal()  # each test sees only the requests its own client made
-            return self.shared[settings]
+            sandbox = self.shared[settings]
+            if sandbox.clock is not None:
+                sandbox.clock.set(0)  # each test finds the world at its start, whatever an earlier test turned
+            return sandbox
         except StartupError as exc:
             pytest.fail(f"jim_sandbox: {exc.line()}", pytrace=False)
 
@@ -86,7 +89,8 @@ def jim_sandboxes(jim_sandbox_settings: dict[str, Any]) -> Iterator[Sandboxes]:
 def jim_sandbox(request: pytest.FixtureRequest, jim_sandboxes: Sandboxes) -> Iterator[Sandbox]:
     """The sandbox, served on a free port: `.base_url` (no trailing slash), `.admin_key`, `.reader_key`; what this
     test's client sent, `.requests(method, path)`, and assertions over it (`.assert_request_made(method, path, count)`,
-    `.assert_no_requests()`, `.assert_retry_after_respected()`, `.assert_polled_no_faster_than(seconds)`); its
+    `.assert_no_requests()`, `.assert_retry_after_respected()`, `.assert_polled_no_faster_than(seconds)`); with
+    hand_turned_clock=True, `.advance(seconds)` turns the world's clock where a client would sleep; its
     settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings)."""
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:

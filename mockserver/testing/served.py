@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from mockserver.http import REQUESTS_PATH
 from mockserver.settings import Settings, problems
 from mockserver.startup import StartupError
 from mockserver.testing import received
+from mockserver.world.runs.clock import ManualClock
 
 START_SECONDS = 30.0
 """How long the server may take to listen once its app is built (it is built before the thread starts)."""
@@ -41,6 +42,18 @@ class Sandbox:
     settings: Settings
     admin_key: str = resources.ADMIN_KEY
     reader_key: str = resources.READER_KEY
+    clock: ManualClock | None = field(default=None, compare=False, repr=False)
+    """The world's clock when it is hand-turned (hand_turned_clock=True), else None."""
+
+    def advance(self, seconds: float) -> None:
+        """Move the world's clock on by `seconds` (hand_turned_clock=True): runs in progress, /progress, every time
+        the sandbox writes move with it, so a poller's test turns the clock where its client would sleep."""
+        if self.clock is None:
+            raise ClockNotHandTurned(
+                "this sandbox's clock runs with the wall: turn it by hand with hand_turned_clock=True"
+                " (@pytest.mark.jim_sandbox(hand_turned_clock=True), or sandbox_settings(hand_turned_clock=True))"
+            )
+        self.clock.advance(seconds)
 
     def journal(self, **filters: str | int) -> list[dict[str, Any]]:
         """The journal's entries as it answers them, newest first; filters: path (a prefix), status."""
@@ -108,6 +121,10 @@ class Sandbox:
             page += 1
 
 
+class ClockNotHandTurned(RuntimeError):
+    """Asked to turn the clock of a sandbox whose clock runs with the wall."""
+
+
 class JournalOff(RuntimeError):
     """Asked for the requests a sandbox received when its journal is off."""
 
@@ -132,7 +149,9 @@ def sandbox_settings(**given: Any) -> Settings:
 @contextmanager
 def serve_sandbox(settings: Settings) -> Iterator[Sandbox]:
     """Serve until the block ends. A bad fixture or setting raises (a StartupError) before anything listens."""
-    app = create_app(settings)
+    # A hand-turned clock is made here, so the Sandbox holds the hand that turns it.
+    clock = ManualClock() if settings.hand_turned_clock else None
+    app = create_app(settings, clock=clock)
     listener = socket.create_server((settings.host, settings.port))
     # The test process's logging stays its own: no log config, no levels. The loop is the server's own (uvloop where
     # installed: asyncio's selector loop in a thread answered at 48 ms a request, uvloop at 7), no global policy set.
@@ -147,7 +166,7 @@ def serve_sandbox(settings: Settings) -> Iterator[Sandbox]:
                 raise RuntimeError("the sandbox's server did not start: see its log above")
             time.sleep(0.01)
         host, port = listener.getsockname()[:2]
-        yield Sandbox(base_url=f"http://{f'[{host}]' if ':' in host else host}:{port}", settings=settings)
+        yield Sandbox(base_url=f"http://{f'[{host}]' if ':' in host else host}:{port}", settings=settings, clock=clock)
     finally:
         server.should_exit = True
         thread.join(STOP_SECONDS * 2)

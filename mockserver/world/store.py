@@ -8,7 +8,7 @@ at every moment; a moment is a state of the live runs, built once and kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from openapi_schema_validator import OAS30Validator
 
 from mockserver.world.activity import Activity
 from mockserver.world.connected_systems import ConnectedSystems, connected_systems
+from mockserver.world.epoch import history_end, shifted
 from mockserver.world.files import FixtureError
 from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.fixtures.reader import ActivityReader
@@ -29,7 +30,7 @@ from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import RunActivities
 from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
-from mockserver.world.times import seconds, utc
+from mockserver.world.times import utc
 
 __all__ = ["FixtureError", "Moment", "Store", "load_store"]
 
@@ -65,6 +66,11 @@ class Store:
     @property
     def start(self) -> datetime:
         return self.static.now
+
+    def now(self) -> datetime:
+        """The world's time: its start plus the seconds its clock has run. Every time the server writes (error and
+        health timestamps, the journal's, the Date header) is this, so they agree with the activities' times."""
+        return self.start + timedelta(seconds=self.clock.elapsed())
 
     def moment(self) -> Moment:
         """The world as it stands now: read the clock once per request, and use what this returns."""
@@ -131,13 +137,7 @@ def world_start(reader: ActivityReader) -> datetime:
         if timeline is not None and timeline.executed + timedelta(seconds=finished(timeline)) > as_of:
             refuse("phases", "its finished steps end after live.asOf")
         start = as_of
-    if start is not None:
-        return start
-    moments = [draft.created for draft in reader.drafts.values()]
-    for draft in reader.drafts.values():
-        if draft.executed is not None and draft.fields["executionTime"] is not None:
-            moments.append(draft.executed + timedelta(seconds=seconds(draft.fields["executionTime"])))
-    return max(moments)
+    return start if start is not None else history_end(draft.record for draft in reader.drafts.values())
 
 
 def load_store(
@@ -148,18 +148,22 @@ def load_store(
     shape: Shape = DOCUMENTED,
     clock: Clock | None = None,
     live_seconds: float = DEFAULT_LIVE_SECONDS,
+    ends_at: datetime | None = None,
 ) -> Store:
     """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas.
 
     Fixtures are written in the documented vocabulary; items are served with their change types
     renamed by `change_names` (the profile's vocabulary), activities in the profile's `shape`. Live runs end
-    `live_seconds` after the world's start, by `clock` (a hand-turned one, at the start, unless given)."""
+    `live_seconds` after the world's start, by `clock` (a hand-turned one, at the start, unless given). The history
+    is at the fixtures' own dates, or moved whole to end at `ends_at` (`--epoch`), which is then the world's start."""
     item_schema = spec["components"]["schemas"]["ExecutionItem"]
     item_validator = OAS30Validator(item_schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     keys = load_keys(fixtures)
     systems = load_systems(fixtures)
-    reader = ActivityReader(fixtures, systems, item_validator, seed, shape, change_names)
+    reader = ActivityReader(fixtures, systems, item_validator, seed, shape, change_names, ends_at)
     activities = reader.read()
+    # The systems' times move with the activities' (the reader found the offset), before anything renders them.
+    systems = replace(systems, records=tuple(shifted(list(systems.records), reader.offset)))
     moving = reader.live()
     start = world_start(reader)
     live = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,8 +18,8 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from mockserver import compat
-from mockserver.api.auth import IdentifyCaller
 from mockserver.app import create_app
+from mockserver.controls.date_header import DateHeader
 from mockserver.settings import ConnectionLimits, Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
@@ -112,7 +113,7 @@ def test_the_built_stack_is_where_compat_reads_it() -> None:
         client.get("/api/v1/health")
     stack = compat.built_stack(app)
     internal = "connexion ConnexionMiddleware.middleware_stack (the layers it built, outermost first)"
-    assert type(stack[0]) is IdentifyCaller, internal
+    assert type(stack[0]) is DateHeader, internal
     assert type(stack[-1]) is type(app._middleware_app), internal
 
 
@@ -217,6 +218,32 @@ def connection(loop: asyncio.AbstractEventLoop) -> tuple[compat.EnvelopeHttpTool
     transport = Transport(loop, protocol.connection_lost)
     protocol.connection_made(transport)
     return protocol, transport
+
+
+class ClockedApp:
+    """An app carrying a world's clock, as the sandbox's SandboxApp does."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = lambda: now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await answer_ok(scope, receive, send)
+
+
+def test_uvicorn_hands_the_protocol_its_app_so_refusals_carry_the_worlds_time(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    world = datetime(2026, 4, 5, 7, 1, 2, 500_000, tzinfo=UTC)
+    config = Config(app=ClockedApp(world), http=compat.protocol_factory(LIMITS), log_level="critical")
+    config.load()
+    protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    transport = Transport(loop, protocol.connection_lost)
+    protocol.connection_made(transport)
+    protocol.data_received(b"GET /" + b"a" * 100 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    internal = "uvicorn HttpToolsProtocol.app (Config.loaded_app)"
+    assert answer(transport)[1]["timestamp"] == "2026-04-05T07:01:02.500Z", internal
+    head = transport.written.partition(b"\r\n\r\n")[0].lower().split(b"\r\n")
+    assert [line for line in head if line.startswith(b"date:")] == [b"date: sun, 05 apr 2026 07:01:02 gmt"], internal
 
 
 def answer(transport: Transport) -> tuple[int, dict[str, Any]]:

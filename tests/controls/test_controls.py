@@ -24,6 +24,7 @@ from mockserver.compat import KeySecurity, ParameterValidation, RememberedRoutin
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
+from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import JournalMiddleware
@@ -34,6 +35,7 @@ from mockserver.settings import Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port
 
 DEFAULT_STACK = [
+    DateHeader,  # date
     IdentifyCaller,  # identify
     AccessLog,  # controls
     CanonicalPath,
@@ -93,7 +95,8 @@ def test_the_jim_profile_adds_its_web_ui_fallback_after_routing_and_its_security
 def test_every_control_on_keeps_the_stages_in_order() -> None:
     every = {name: value for settings, _, _ in CONTROLS.values() for name, value in settings.items()}
     built = layers(Settings(**every))
-    order = [IdentifyCaller, JournalMiddleware, AccessLog, SecurityHeaders, Cors, CanonicalPath, HeadWithoutBody]
+    order = [DateHeader, IdentifyCaller, JournalMiddleware, AccessLog, SecurityHeaders, Cors, CanonicalPath]
+    order += [HeadWithoutBody]
     order += [RenderErrors, RememberedRouting, RateLimitMiddleware, KeySecurity]
     order += [ParameterValidation, FaultMiddleware, ResponseValidationMiddleware, LifespanMiddleware]
     assert built == order
@@ -107,7 +110,7 @@ def test_default_answers_carry_only_the_contract_headers(client: TestClient) -> 
         client.get(f"/api/v1/activities/{SEED_ACTIVITY}/items"),
         client.get("/api/v1/health"),
     ):
-        assert set(response.headers) == {"content-type", "content-length"}, response.headers
+        assert set(response.headers) == {"date", "content-type", "content-length"}, response.headers
 
 
 def test_controls_leave_200_bodies_byte_identical(make_client: Callable[..., TestClient]) -> None:

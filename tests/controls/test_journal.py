@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from mockserver.controls.journal import (
 )
 from mockserver.settings import PROJECT_ROOT
 from mockserver.world.fixtures.keys import KeyStore
+from mockserver.world.runs.clock import RunningClock
 from tests.conftest import ADMIN, SEED_ACTIVITY
 from tests.declared import resolved
 
@@ -30,6 +32,10 @@ ADMIN_SPEC = yaml.safe_load((PROJECT_ROOT / "admin-openapi.yaml").read_text())
 JOURNAL_SCHEMA = resolved(ADMIN_SPEC["components"]["schemas"]["Journal"], ADMIN_SPEC)
 JOURNAL = "/__admin/requests"
 ITEMS = f"/api/v1/activities/{SEED_ACTIVITY}/items"
+
+
+def WORLD() -> datetime:
+    return datetime(2026, 4, 5, 7, 1, tzinfo=UTC)
 
 
 def journal(client: TestClient, **filters: object) -> list[dict[str, Any]]:
@@ -121,7 +127,8 @@ def test_admin_routes_are_not_recorded_and_other_methods_are_405(make_client: Ca
 
 
 def test_the_recorded_duration_includes_a_requested_delay(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(journal_size=5, prefer=True, access_log=False)
+    # Durations are the world's: a clock that runs with the wall, as served (a hand-turned one would give 0).
+    client = make_client(journal_size=5, prefer=True, access_log=False, clock=RunningClock())
     client.get(ITEMS, headers={**ADMIN, "Prefer": "delay=250"})
     [entry] = journal(client, status=200)
     assert entry["durationMs"] >= 250
@@ -167,7 +174,8 @@ def test_an_entry_takes_at_most_1_kib_of_json_whatever_the_request() -> None:
         "client": ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535),
     }
     identify(scope, keys, b"x-api-key")
-    entry = JournalMiddleware(app=None, journal=MemoryJournal(1)).entry(scope, 503, WORST, 4102444800.123456, 9999.99)  # type: ignore[arg-type]
+    middleware = JournalMiddleware(app=None, journal=MemoryJournal(1), now=WORLD)  # type: ignore[arg-type]
+    entry = middleware.entry(scope, 503, WORST, 4102444800.123456, 9999.99)
     assert len(entry) <= ENTRY_LIMIT, len(entry)
 
 
@@ -178,7 +186,7 @@ ENTRY_OVERHEAD = 64
 def test_a_kept_entry_costs_its_json_and_no_more() -> None:
     # Known trap: what orjson.dumps returns keeps its ~4 KB working buffer, whatever the length of the JSON.
     keys = KeyStore([])
-    middleware = JournalMiddleware(app=None, journal=MemoryJournal(1))  # type: ignore[arg-type]
+    middleware = JournalMiddleware(app=None, journal=MemoryJournal(1), now=WORLD)  # type: ignore[arg-type]
     kept: list[bytes] = []
     tracemalloc.start()
     try:

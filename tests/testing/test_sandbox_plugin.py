@@ -91,6 +91,31 @@ def test_reader(jim_sandbox):
     assert response.status_code == 403
 
 
+def follow(sandbox, sleep):
+    # A client's poller: /progress every 2 seconds until the run ends, sleeping with the `sleep` it is given.
+    url = sandbox.base_url + "/api/v1/activities/a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2/progress"
+    while (progress := httpx.get(url, headers={"X-Api-Key": sandbox.admin_key}, timeout=10).json())["status"] == (
+        "InProgress"
+    ):
+        sleep(2)
+    return progress
+
+
+@pytest.mark.parametrize("run", [1, 2])
+@pytest.mark.jim_sandbox(hand_turned_clock=True)
+def test_hand_turned(jim_sandbox, run):
+    # The run ends 60 s of the world's time after its start: 31 polls, 2 s apart, and never a real sleep. The second
+    # test shares the sandbox and finds its clock back at the start.
+    assert follow(jim_sandbox, jim_sandbox.advance)["status"] == "Complete"
+    assert len(jim_sandbox.requests("GET")) == 31
+    jim_sandbox.assert_polled_no_faster_than(2)
+
+
+def test_not_hand_turned(jim_sandbox):
+    with pytest.raises(RuntimeError, match="hand_turned_clock=True"):
+        jim_sandbox.advance(1)
+
+
 @pytest.mark.jim_sandbox(rate_limit_per_key=0)
 def test_bad_setting(jim_sandbox):
     pass
@@ -122,9 +147,12 @@ def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(t
         "test_chaos",
         "test_default_a",
         "test_default_b",
+        "test_hand_turned[1]",
+        "test_hand_turned[2]",
         "test_impatient",
         "test_journal_off",
         "test_marked",
+        "test_not_hand_turned",
         "test_reader",
         "test_recorded_a",
         "test_recorded_b",

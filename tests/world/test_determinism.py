@@ -40,3 +40,24 @@ def test_the_seed_changes_generated_items_only(make_client: Callable[..., TestCl
     stored = f"/api/v1/activities/{SEED_ACTIVITY}/items?page=2"
     assert one.get(generated, headers=ADMIN).content != other.get(generated, headers=ADMIN).content
     assert one.get(stored, headers=ADMIN).content == other.get(stored, headers=ADMIN).content
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [
+        (URLS[0], ADMIN),
+        ("/api/v1/activities/ffffffff-ffff-ffff-ffff-ffffffffffff", ADMIN),  # an error body's timestamp
+        ("/api/v1/activities", {}),  # 401
+        ("/api/v1/health", {}),  # its timestamp
+    ],
+)
+@pytest.mark.parametrize("profile", ["documented", "jim"])
+def test_the_worlds_clock_makes_every_time_an_answer_carries_the_same(
+    make_client: Callable[..., TestClient], url: str, headers: dict[str, str], profile: str
+) -> None:
+    # With the fixtures' own dates (the default epoch) and a clock that stands still, the Date header and every
+    # timestamp are the world's: the whole answer, head and body, is the same bytes.
+    first, second = make_client(seed=5, profile=profile), make_client(seed=5, profile=profile)
+    a, b = first.get(url, headers=headers), second.get(url, headers=headers)
+    assert a.headers.raw == b.headers.raw and "date" in a.headers
+    assert a.content == b.content

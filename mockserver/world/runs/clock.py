@@ -1,4 +1,5 @@
-"""The sandbox's clock: how many seconds the world has run since start-up, read from the wall or turned by hand."""
+"""The sandbox's clock: how many seconds the world has run since start-up, read from the wall (at a rate) or turned
+by hand. The world's time is its start plus these seconds (`Store.now()`): every time the server writes reads it."""
 
 from __future__ import annotations
 
@@ -16,15 +17,19 @@ class Clock(Protocol):
 
 
 class RunningClock:
-    """The wall clock since `origin` (a Unix time): workers given the same origin agree on the world's time."""
+    """The wall clock since `origin` (a Unix time), `rate` times as fast: workers given the same origin and rate agree
+    on the world's time."""
 
-    def __init__(self, origin: float | None = None, wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, origin: float | None = None, wall: Callable[[], float] = time.time, rate: float = 1.0) -> None:
+        if rate <= 0:
+            raise ValueError("a clock runs forwards: its rate is above 0")
         self.wall = wall
         self.origin = wall() if origin is None else origin
+        self.rate = rate
 
     def elapsed(self) -> float:
         # A wall clock may be set back (NTP); the world's time never runs backwards past its start.
-        return max(0.0, self.wall() - self.origin)
+        return max(0.0, (self.wall() - self.origin) * self.rate)
 
 
 class ManualClock:
