@@ -211,5 +211,7 @@ def test_start_run_profile_wait_resolves_the_names_starts_the_run_and_polls_it_t
         "POST /api/v1/synchronisation/connected-systems/3/run-profiles/11/execute",
         *progress,
     ], "every answer was what the cmdlet expects, so it made exactly these requests"
-    assert len(progress) == len(polled) > 2, "the run moved while the cmdlet polled it"
+    assert len(progress) == len(polled)
+    if writer.clock is not None:  # in-process, the clock moves only by the cmdlet's sleeps: 2 s a poll
+        assert len(polled) > 2, "the run moved while the cmdlet polled it"
     assert len(set(progress)) == 1, "every poll asks the run the POST started"

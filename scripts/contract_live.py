@@ -6,7 +6,8 @@ in-process one. Extra arguments go to pytest; `--profile jim` also starts the se
 The sandbox's run in progress moves with its clock, which over HTTP is the wall's. So the suite runs
 against a server whose run has already ended (the world then stands still, as the suite's comparisons
 of one answer with another need), and each test that follows a moving run runs on its own against a
-server of its own, while its run is young.
+server of its own, while its run is young. Last, a client starts runs and follows them to their end
+(`--allow-writes`) against a server whose world runs ten times faster than the wall.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ MOVING_TESTS = [
     "contract_tests/test_progress.py::test_a_run_in_progress_moves_until_it_ends_and_then_the_activity_shows_its_end",
 ]
 """Each against a server of its own, whose run is in progress when the test begins."""
+WRITING_TESTS = [
+    "contract_tests/test_runs.py::test_a_client_starts_a_run_by_name_follows_it_to_its_end_and_pages_its_items",
+    "contract_tests/test_powershell_journey.py::"
+    "test_start_run_profile_wait_resolves_the_names_starts_the_run_and_polls_it_to_its_end",
+]
+"""A client starting a run and following it to its end, over HTTP: `--allow-writes`, against the sandbox only."""
+WRITING_RATE = "10"
+"""The world's clock for them, against the wall's: a 30-second run ends in 3, polled every 2 seconds."""
 MOVING_SECONDS = "30"
 """How long such a server's run takes: long enough to outlast its start and the suite's, short enough to follow."""
 
@@ -72,12 +81,15 @@ def profile_of(args: list[str]) -> list[str]:
     return []
 
 
-def run_suite(live_run_seconds: str, args: list[str], wait_for_the_end: bool) -> int:
-    """Serve the sandbox, then run the contract suite (with `args`) against it."""
+def run_suite(
+    live_run_seconds: str, args: list[str], wait_for_the_end: bool, serving: tuple[str, ...] = (), writes: bool = False
+) -> int:
+    """Serve the sandbox (with `serving` too), then run the contract suite (with `args`) against it; `writes`: the
+    suite may start runs (it is the sandbox)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     serve = ["serve", "--port", str(port), "--no-access-log", "--log-level", "warning", *profile_of(sys.argv[1:])]
-    command = [sys.executable, "-m", "mockserver", *serve, "--live-run-seconds", live_run_seconds]
+    command = [sys.executable, "-m", "mockserver", *serve, "--live-run-seconds", live_run_seconds, *serving]
     server = subprocess.Popen(command)
     try:
         try:
@@ -87,7 +99,7 @@ def run_suite(live_run_seconds: str, args: list[str], wait_for_the_end: bool) ->
         except RuntimeError as exc:
             print(f"contract_live: {exc}", file=sys.stderr)
             return 2
-        target = ["--base-url", base_url, "--sandbox-ids"]
+        target = ["--base-url", base_url, "--sandbox-ids", *(["--allow-writes"] if writes else [])]
         suite = [sys.executable, "-m", "pytest", *args, *target, *sys.argv[1:]]
         print("+", " ".join(suite), flush=True)
         return subprocess.run(suite).returncode
@@ -99,6 +111,7 @@ def run_suite(live_run_seconds: str, args: list[str], wait_for_the_end: bool) ->
 def main() -> int:
     codes = [run_suite("1", ["contract_tests"], wait_for_the_end=True)]
     codes += [run_suite(MOVING_SECONDS, [test], wait_for_the_end=False) for test in MOVING_TESTS]
+    codes += [run_suite("1", WRITING_TESTS, True, ("--clock-rate", WRITING_RATE), writes=True)]
     return next((code for code in codes if code), 0)
 
 
