@@ -138,6 +138,22 @@ def keep_serving_on_sighup() -> None:
     signal.signal(signal.SIGHUP, heard)
 
 
+def flush_logs_on_sigterm() -> None:
+    """Write what the log still holds before SIGTERM ends the process.
+
+    uvicorn shuts down on SIGTERM, then raises it again under the handler it found; SIG_DFL would end
+    the process at once, and the lines still queued for the log's writer thread (the shutdown's own,
+    the memos' figures) would be lost. This handler closes the log first (bounded: a stalled pipe
+    waits at most CLOSE_SECONDS), then lets SIGTERM end the process as it would have."""
+
+    def flush_then_end(signum: int, frame: Any) -> None:
+        logging.shutdown()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, flush_then_end)
+
+
 def stop_with_master() -> None:
     """In a worker of `--workers N`: stop as SIGTERM stops it (requests in flight finish) once its master is gone.
 
@@ -181,6 +197,7 @@ def serve(app: Any, settings: Settings, listener: socket.socket) -> None:
     options = {**uvicorn_options(settings), "port": listener.getsockname()[1]}
     if settings.workers == 1:
         keep_serving_on_sighup()
+        flush_logs_on_sigterm()
         freeze_startup_objects()
         # Logging is already configured (the CLI did, before building the app): configured again, its
         # queued lines would wait on the old handler's close, up to CLOSE_SECONDS on a stalled pipe.

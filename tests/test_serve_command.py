@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,25 @@ def test_fixtures_given_as_a_file_or_a_spec_as_a_folder_says_which_it_is(tmp_pat
     )
     missing = tmp_path / "nothing"
     assert one_line("check", "--fixtures", str(missing)).endswith(f"fixtures folder {missing} does not exist")
+
+
+def test_sigterm_ends_the_server_after_its_shutdown_is_logged(tmp_path: Path) -> None:
+    # uvicorn raises SIGTERM again once it has shut down: the log's queued lines must be written first.
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", "0"]
+    with log.open("w") as stream:
+        server = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "Application startup complete" not in log.read_text() and time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.05)
+        server.terminate()
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+    output = log.read_text()
+    assert server.returncode == -signal.SIGTERM, output
+    assert "memo routes:" in output and "Finished server process" in output, output
