@@ -21,10 +21,13 @@ from mockserver.world.epoch import history_end, shifted
 from mockserver.world.files import FixtureError
 from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.fixtures.reader import ActivityReader
+from mockserver.world.fixtures.schedules import SCHEDULES_FILE, Schedule, load_schedules
 from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.listing import Listing
 from mockserver.world.runs import phases
 from mockserver.world.runs.clock import Clock, ManualClock
+from mockserver.world.runs.executions import MemoryExecutionStore, StartedExecution
+from mockserver.world.runs.executions import Step as ExecutionStep
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import RunActivities
@@ -60,6 +63,10 @@ class Store:
     runs: RunStore | None = None
     """The runs clients have started (world/runs/started.py)."""
     run_activities: RunActivities | None = None
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    """The schedules and their steps (fixtures/schedules.json), in file order."""
+    executions: MemoryExecutionStore | None = None
+    """The schedule executions clients have started (world/runs/executions.py)."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
     _with_runs: dict[str, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -113,6 +120,19 @@ class Store:
     def run_activity(self, run: StartedRun, elapsed: float) -> Activity:
         assert self.run_activities is not None
         return self.run_activities.activity(run, elapsed)
+
+    def execution_steps(self, execution: StartedExecution, elapsed: float) -> list[ExecutionStep]:
+        """Each step's run of `execution` as it stands `elapsed` seconds after the start."""
+        assert self.runs is not None and self.run_activities is not None
+        found = []
+        for activity_id in execution.runs:
+            run = self.runs.get(activity_id)
+            assert run is not None
+            activity = self.run_activities.activity(run, elapsed)
+            course = self.run_activities.course(run)
+            live = activity.status == "InProgress"
+            found.append(ExecutionStep(activity, course, run.task_id if live else None, elapsed < course.begins))
+        return found
 
 
 def finished(timeline: Timeline) -> float:
@@ -176,4 +196,15 @@ def load_store(
     static = Moment(start, activities, Listing(activities.values()))
     rendered = connected_systems(systems, activities.values())
     runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
-    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered, MemoryRunStore(seed), runs)
+    started = MemoryRunStore(seed)
+    runs.lookup = started.get
+    schedules = {k: shifted_schedule(s, reader.offset) for k, s in load_schedules(fixtures, systems).items()}
+    sources = (*sources, str(fixtures / SCHEDULES_FILE))
+    executions = MemoryExecutionStore(seed)
+    return Store(
+        static, keys, seed, clock or ManualClock(), live, sources, rendered, started, runs, schedules, executions
+    )
+
+
+def shifted_schedule(schedule: Schedule, offset: timedelta) -> Schedule:
+    return replace(schedule, record=shifted(dict(schedule.record), offset))
