@@ -32,7 +32,7 @@ STEP_STATUS = {
     "FailedWithError": ("Failed", "Failed"),
     "Cancelled": ("Cancelled", "Cancelled"),
 }
-"""An ended step's activity status -> (ScheduleExecutionStepStatus, its ToDisplayString) (ScheduleStepReading.StatusOf)."""
+"""An ended step's activity status -> (ScheduleExecutionStepStatus, its display string): ScheduleStepReading."""
 
 
 @dataclass(frozen=True)
@@ -152,9 +152,7 @@ def step_status(step: Step) -> tuple[str, str]:
     return STEP_STATUS.get(step.activity.status, ("Unknown", "Unknown"))
 
 
-def detail(
-    execution: StartedExecution, schedule: Schedule, steps: Sequence[Step], start: datetime
-) -> dict[str, Any]:
+def detail(execution: StartedExecution, schedule: Schedule, steps: Sequence[Step], start: datetime) -> dict[str, Any]:
     """ScheduleExecutionDetailDto: the header, a step per schedule step (GetScheduleExecutionDetailAsync) and the
     progress by step group (ScheduleStepReading.FromStepStates; each sandbox group is one step)."""
     reading = read(execution, schedule, steps)
@@ -162,9 +160,11 @@ def detail(
     for given, step in zip(schedule.steps, steps, strict=True):
         activity = step.activity
         status, shown = step_status(step)
-        terminal = activity.status != "InProgress"
-        took = activity.fields.get("totalActivityTime")
-        end = activity.executed + timedelta(seconds=seconds(took or "00:00:00")) if terminal else None
+        executed, took = activity.executed, activity.fields.get("totalActivityTime")
+        # CompletedAt is Executed + TotalActivityTime, as GetScheduleExecutionDetailAsync adds them.
+        end = None
+        if executed is not None and activity.status != "InProgress":
+            end = executed + timedelta(seconds=seconds(took or "00:00:00"))
         name = given.record.get("name") or f"Step {given.index + 1}"
         rows.append(
             {
@@ -175,7 +175,7 @@ def detail(
                 "connectedSystemId": given.record["connectedSystemId"],
                 "status": shown,
                 "taskId": step.task_id,
-                "startedAt": iso(activity.executed) if activity.executed is not None else None,
+                "startedAt": iso(executed) if executed is not None else None,
                 "completedAt": iso(end) if end is not None else None,
                 "errorMessage": activity.fields.get("errorMessage"),
                 "activityId": activity.id,
