@@ -87,6 +87,8 @@ DIFFERENCES = {
     "connected system id with a sign": {"status", "body shape"},
     # Worker tasks: JIM's {id:guid} route (the web UI answers what it refuses).
     "worker task id not a GUID": {"status", "content type", "body shape"},
+    # Schedules: JIM's {id:guid} route (SchedulesController) as well.
+    "schedule id not a GUID": {"status", "content type", "body shape"},
     # Errors: 429 carries Retry-After: 60 (where the documented rule counts down the window).
     "rate limit, no key": {"headers"},
 }
