@@ -114,3 +114,24 @@ def test_a_schedule_without_steps_is_refused_in_jims_words(writer: Target) -> No
     body = writer.assert_error(post(writer, f"{SCHEDULES_URL}/{empty[0]['id']}/run"), 400, "BAD_REQUEST")
     assert body["message"] == "Cannot run a schedule with no steps"
     writer.assert_error(post(writer, f"{SCHEDULES_URL}/{MISSING_ID}/run"), 404, "NOT_FOUND")
+
+
+def test_no_activity_stands_for_a_schedule_and_the_filters_find_the_scheduled_runs(target: Target) -> None:
+    rows = target.activities(pageSize=100).json()["items"]
+    assert "Schedule" not in {r["targetType"] for r in rows}, "JIM files no activity for a schedule's execution"
+    executions = target.admin(EXECUTIONS_URL, params={"pageSize": 100}).json()["items"]
+    if not executions:
+        pytest.skip("the target has no schedule executions")
+    execution = target.admin(f"{EXECUTIONS_URL}/{executions[-1]['id']}").json()
+    steps = [s["activityId"] for s in execution["steps"] if s["activityId"] is not None]
+    for activity_id in steps:
+        detail = target.admin(target.activity_url(activity_id)).json()
+        assert detail["parentActivityId"] is None
+    if not target.profile.list_filters:
+        return  # the documented list has no filters: nothing more to find them by
+    scheduled = target.activities(scheduledOnly="true", pageSize=100).json()["items"]
+    assert set(steps) <= {r["id"] for r in scheduled}
+    assert all(r["scheduledByScheduleId"] is not None for r in scheduled)
+    by_schedule = target.activities(scheduleId=execution["scheduleId"], pageSize=100).json()["items"]
+    assert set(steps) <= {r["id"] for r in by_schedule}
+    assert {r["scheduledByScheduleName"] for r in by_schedule} == {execution["scheduleName"]}

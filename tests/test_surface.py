@@ -18,7 +18,7 @@ from mockserver.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
 SPEC = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
-NIGHTLY = "0c1ef908-eda2-4c98-b113-57996911d172"
+SCHEMA_IMPORT = "d4e5f6a7-b8c9-0123-def0-123456789abc"
 
 
 def test_spec_is_valid_openapi_3_0_3() -> None:
@@ -95,7 +95,10 @@ def test_every_operation_is_implemented() -> None:
             "/api/v1/activities?search=automation&sortBy=executed&pageSize=1",
             ("/api/v1/activities", "automationKeyRuns"),
         ),
-        (f"/api/v1/activities/{NIGHTLY}/children?pageSize=1", ("/api/v1/activities/{id}/children", "scheduleSteps")),
+        (
+            f"/api/v1/activities/{SCHEMA_IMPORT}/children?pageSize=1",
+            ("/api/v1/activities/{id}/children", "syncRuleUpdates"),
+        ),
         (f"/api/v1/activities/{SEED_ACTIVITY}/children", ("/api/v1/activities/{id}/children", "noChildren")),
         (
             "/api/v1/synchronisation/connected-systems?pageSize=1",

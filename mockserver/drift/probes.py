@@ -43,8 +43,9 @@ class Ids:
     """A Run Profile activity with items: the sandbox's has 248, so page 6 of 50 is past the last."""
     non_run_profile: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
     empty: str = "e5f6a7b8-c9d0-1234-ef01-23456789abcd"
-    parent: str = "0c1ef908-eda2-4c98-b113-57996911d172"
-    """An activity with child activities, listed (top-level): the sandbox's has 4."""
+    parent: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
+    """An activity with child activities, listed (top-level): the sandbox's schema import has 2 (the sync rules it
+    updated, as ConnectedSystemServer.RecordSyncRuleDisableActivityAsync parents them)."""
     missing: str = "ffffffff-ffff-ffff-ffff-ffffffffffff"
     system: str = "1"
     """A connected system (its id)."""

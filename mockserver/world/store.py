@@ -22,18 +22,19 @@ from mockserver.world.files import FixtureError
 from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.fixtures.reader import ActivityReader
 from mockserver.world.fixtures.schedules import SCHEDULES_FILE, Schedule, load_schedules
+from mockserver.world.fixtures.schedules import executions as past_runs_of
 from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.listing import Listing
 from mockserver.world.runs import phases
 from mockserver.world.runs.clock import Clock, ManualClock
-from mockserver.world.runs.executions import MemoryExecutionStore, StartedExecution
+from mockserver.world.runs.executions import MemoryExecutionStore, StartedExecution, past_executions
 from mockserver.world.runs.executions import Step as ExecutionStep
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
-from mockserver.world.runs.run_activity import RunActivities
+from mockserver.world.runs.run_activity import Course, RunActivities
 from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
-from mockserver.world.times import utc
+from mockserver.world.times import seconds, utc
 
 __all__ = ["FixtureError", "Moment", "Store", "load_store"]
 
@@ -122,17 +123,31 @@ class Store:
         return self.run_activities.activity(run, elapsed)
 
     def execution_steps(self, execution: StartedExecution, elapsed: float) -> list[ExecutionStep]:
-        """Each step's run of `execution` as it stands `elapsed` seconds after the start."""
+        """Each step's run of `execution` as it stands `elapsed` seconds after the start: a started run, or a run
+        of the fixture history (whose worker task is long gone, or never listed: a fixture run has none)."""
         assert self.runs is not None and self.run_activities is not None
         found = []
+        history: Mapping[str, Activity] | None = None
         for activity_id in execution.runs:
             run = self.runs.get(activity_id)
-            assert run is not None
+            if run is None:
+                history = history if history is not None else self.moment().activities
+                activity = history[activity_id]
+                found.append(ExecutionStep(activity, past_course(activity, self.start), None, False))
+                continue
             activity = self.run_activities.activity(run, elapsed)
             course = self.run_activities.course(run)
             live = activity.status == "InProgress"
             found.append(ExecutionStep(activity, course, run.task_id if live else None, elapsed < course.begins))
         return found
+
+
+def past_course(activity: Activity, start: datetime) -> Course:
+    """A fixture run's life in world-clock seconds (negative: before the world's start)."""
+    begins = ((activity.executed or activity.created) - start).total_seconds()
+    took = activity.fields.get("executionTime") or activity.fields.get("totalActivityTime")
+    ends = begins + seconds(took) if took else begins
+    return Course(begins, ends, activity.status, activity.executed is not None)
 
 
 def finished(timeline: Timeline) -> float:
@@ -180,7 +195,10 @@ def load_store(
     item_validator = OAS30Validator(item_schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     keys = load_keys(fixtures)
     systems = load_systems(fixtures)
-    reader = ActivityReader(fixtures, systems, item_validator, seed, shape, change_names, ends_at)
+    schedules = load_schedules(fixtures, systems)
+    reader = ActivityReader(
+        fixtures, systems, item_validator, seed, shape, change_names, ends_at, past_runs_of(schedules)
+    )
     activities = reader.read()
     # The systems' times move with the activities' (the reader found the offset), before anything renders them.
     systems = replace(systems, records=tuple(shifted(list(systems.records), reader.offset)))
@@ -198,9 +216,10 @@ def load_store(
     runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
     started = MemoryRunStore(seed)
     runs.lookup = started.get
-    schedules = {k: shifted_schedule(s, reader.offset) for k, s in load_schedules(fixtures, systems).items()}
+    schedules = {k: shifted_schedule(s, reader.offset) for k, s in schedules.items()}
     sources = (*sources, str(fixtures / SCHEDULES_FILE))
-    executions = MemoryExecutionStore(seed)
+    history = past_executions(schedules, activities, start, fixtures / SCHEDULES_FILE)
+    executions = MemoryExecutionStore(seed, history=history)
     return Store(
         static, keys, seed, clock or ManualClock(), live, sources, rendered, started, runs, schedules, executions
     )

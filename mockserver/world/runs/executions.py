@@ -12,16 +12,18 @@ read them. Ids are drawn from the seed and the n-th execution started, never at 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from mockserver.world.activity import Activity
+from mockserver.world.files import fixture_error
 from mockserver.world.fixtures.schedules import Schedule
 from mockserver.world.runs.run_activity import FAILING, Course
 from mockserver.world.runs.started import guid
-from mockserver.world.times import iso, seconds
+from mockserver.world.times import iso, seconds, utc
 
 MAX_EXECUTIONS = 1_000
 """Executions kept: past this, a run is refused (400); restart the server to start more."""
@@ -42,29 +44,32 @@ class StartedExecution:
     schedule_id: str
     started: float
     initiated_by_id: str | None
-    initiated_by_name: str
+    initiated_by_name: str | None
     runs: tuple[str, ...]
     """The activity id of each step's run, in step order."""
     cancelled: float | None = None
+    initiated_by_type: str = "ApiKey"
 
 
 class MemoryExecutionStore:
     """The executions of this process, in a dict, under a lock."""
 
-    def __init__(self, seed: int, bound: int = MAX_EXECUTIONS) -> None:
+    def __init__(self, seed: int, bound: int = MAX_EXECUTIONS, history: Sequence[StartedExecution] = ()) -> None:
         self.seed = seed
         self.bound = bound
         self._lock = threading.Lock()
-        self._executions: dict[str, StartedExecution] = {}
+        self._executions: dict[str, StartedExecution] = {e.id: e for e in history}
+        """The fixture history's executions (oldest first), then those started, in the order they started."""
+        self._started = 0
 
     def start(
         self, schedule_id: str, at: float, by_id: str | None, by_name: str, queue: Callable[[str], Sequence[str]]
     ) -> StartedExecution | None:
         """Record a new execution; `queue` starts its steps' runs given its id. None when the store is full."""
         with self._lock:
-            if len(self._executions) >= self.bound:
+            if self._started >= self.bound:
                 return None
-            number = len(self._executions) + 1
+            number = self._started = self._started + 1
             execution_id = guid(self.seed, "execution", number)
             runs = tuple(queue(execution_id))
             found = StartedExecution(number, execution_id, schedule_id, at, by_id, by_name, runs)
@@ -86,6 +91,30 @@ class MemoryExecutionStore:
         """Every execution, oldest first."""
         with self._lock:
             return iter(list(self._executions.values()))
+
+
+def past_executions(
+    schedules: Mapping[str, Schedule], activities: Mapping[str, Activity], start: datetime, path: Path
+) -> list[StartedExecution]:
+    """The fixture history's executions, oldest first, each with the runs that name it, one per step (the scheduler
+    that fired them is the System, as JIM's Scheduler service is)."""
+    runs: dict[str, dict[int, str]] = {}
+    for activity in activities.values():
+        given = activity.attribution
+        if given["scheduleExecutionId"] is not None:
+            runs.setdefault(given["scheduleExecutionId"], {})[given["scheduleStepIndex"]] = activity.id
+    found = []
+    for index, schedule in enumerate(schedules.values()):
+        for n, given in enumerate(schedule.executions):
+            steps = runs.get(given["id"], {})
+            missing = [i for i in range(len(schedule.steps)) if i not in steps]
+            if missing:
+                problem = f"step {missing[0]} has no run in activities.json (JIM queues every step at once)"
+                raise fixture_error(path, index, schedule.name, f"executions.{n}", problem)
+            at = (utc(given["queuedAt"]) - start).total_seconds()
+            ids = tuple(steps[i] for i in range(len(schedule.steps)))
+            found.append(StartedExecution(0, given["id"], schedule.id, at, None, None, ids, None, "System"))
+    return sorted(found, key=lambda e: e.started)
 
 
 @dataclass(frozen=True)
@@ -138,7 +167,7 @@ def header(execution: StartedExecution, schedule: Schedule, reading: Reading, st
         "queuedAt": began,
         "startedAt": began,
         "completedAt": iso(start + timedelta(seconds=reading.completed)) if reading.completed is not None else None,
-        "initiatedByType": "ApiKey",
+        "initiatedByType": execution.initiated_by_type,
         "initiatedById": execution.initiated_by_id,
         "initiatedByName": execution.initiated_by_name,
         "errorMessage": reading.error,
