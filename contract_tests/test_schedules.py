@@ -48,7 +48,8 @@ def wait(target: Target, execution_id: str) -> dict[str, Any]:
 
 def test_schedules_are_listed_and_found_with_their_steps(target: Target) -> None:
     listed = target.admin(SCHEDULES_URL).json()
-    assert listed["items"], "the sandbox's fixtures have schedules"
+    if target.sandbox:
+        assert listed["items"], "the sandbox's fixtures have schedules"
     for row in listed["items"]:
         detail = target.admin(f"{SCHEDULES_URL}/{row['id']}").json()
         assert detail["stepCount"] == len(detail["steps"]) == row["stepCount"]

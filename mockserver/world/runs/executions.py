@@ -105,11 +105,15 @@ def past_executions(
             runs.setdefault(given["scheduleExecutionId"], {})[given["scheduleStepIndex"]] = activity.id
     found = []
     for index, schedule in enumerate(schedules.values()):
-        for n, given in enumerate(schedule.executions):
+        for n, given in enumerate(schedule.record.get("executions", ())):
             steps = runs.get(given["id"], {})
             missing = [i for i in range(len(schedule.steps)) if i not in steps]
-            if missing:
-                problem = f"step {missing[0]} has no run in activities.json (JIM queues every step at once)"
+            problem = (
+                f"step {missing[0] if missing else 0} has no run in activities.json (JIM queues every step at once)"
+            )
+            if not schedule.steps:
+                problem = "a schedule with no steps never runs (SchedulesController.RunAsync)"
+            if missing or not schedule.steps:
                 raise fixture_error(path, index, schedule.name, f"executions.{n}", problem)
             at = (utc(given["queuedAt"]) - start).total_seconds()
             ids = tuple(steps[i] for i in range(len(schedule.steps)))
