@@ -49,6 +49,11 @@ DECLARED_STATUSES = {
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles": BY_ID,
     "/api/v1/worker-tasks": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
     "/api/v1/worker-tasks/{id}": BY_ID,
+    "/api/v1/schedules": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedules/{id}": BY_ID,
+    "/api/v1/schedule-executions": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedule-executions/active": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedule-executions/{id}": BY_ID,
     # 400 for a Prefer header the sandbox does not understand or a query of over 100 parameters; 429, 500
     # and 503 from the controls (ready's 503 is also its own not_ready).
     "/api/v1/health": HEALTH,
@@ -63,6 +68,9 @@ DECLARED_POSTS = {
     # a POST the server answers 202 (JIM's Accepted), with everything a route by id can answer but the 200
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles/{runProfileId}/execute": ACCEPTED,
     "/api/v1/worker-tasks/{id}/cancel": ACCEPTED,
+    "/api/v1/schedules/{id}/run": ACCEPTED,
+    # JIM's Ok(execution): 200, not 202.
+    "/api/v1/schedule-executions/{id}/cancel": BY_ID,
 }
 
 
