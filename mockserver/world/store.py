@@ -95,7 +95,10 @@ class Store:
         started = self.started_activities(elapsed)
         if started:
             # Kept for the last state seen: runs move with the clock, so older states are rarely asked for again.
-            with_runs = (key, tuple((a.id, a.status, a.fields["objectsProcessed"], a.item_count) for a in started))
+            with_runs = (
+                key,
+                tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for a in started),
+            )
             last = self._with_runs.get("last")
             if last is None or last[0] != with_runs:
                 activities = {**known.activities, **{a.id: a for a in started}}
