@@ -22,7 +22,7 @@ SANDBOX = {
     "non_run_profile_id": "d4e5f6a7-b8c9-0123-def0-123456789abc",
     "empty_activity_id": "e5f6a7b8-c9d0-1234-ef01-23456789abcd",
     "large_activity_id": "f6a7b8c9-d0e1-2345-f012-3456789abcde",
-    "parent_activity_id": "0c1ef908-eda2-4c98-b113-57996911d172",
+    "parent_activity_id": "d4e5f6a7-b8c9-0123-def0-123456789abc",
     "running_activity_id": "a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2",
 }
 ACTIVITIES_URL = "/api/v1/activities"

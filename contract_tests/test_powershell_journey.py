@@ -17,7 +17,10 @@ Read from the JIM PowerShell module (TetronIO/JIM, src/JIM.PowerShell, August 20
 - `Start-JIMRunProfile -ConnectedSystemName … -RunProfileName … -Wait` (Start-JIMRunProfile.ps1) resolves the
   system through Get-JIMPagedItems (…/connected-systems?page=N&pageSize=100 until it holds totalCount), lists
   that system's run profiles (a plain array), POSTs …/execute, then sleeps 2 seconds and asks the run's
-  /progress, again and again, until `status` is terminal.
+  /progress, again and again, until `status` is terminal;
+- `Start-JIMSchedule -Id … -Wait` (Start-JIMSchedule.ps1) POSTs /api/v1/schedules/{id}/run, reads the execution
+  (/api/v1/schedule-executions/{executionId}) once, then asks it again, sleeping 5 seconds between asks, until
+  `status` is Complete, Failed or Cancelled, and emits it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from contract_tests.target import Target
 MODULE_PAGE_SIZE = 100
 TERMINAL = ("Complete", "CompleteWithWarning", "CompleteWithError", "FailedWithError", "Cancelled")
 FOLLOW_INTERVAL = 2
+SCHEDULE_INTERVAL = 5
+SCHEDULE_TERMINAL = ("Complete", "Failed", "Cancelled")
 MAX_POLLS = 200
 """-MaxPolls the tests give -Follow, so that a run that never ends fails the test instead of hanging it."""
 
@@ -116,6 +121,21 @@ class Module:
                 if progress["status"] in TERMINAL:
                     break
         return polled
+
+    def start_schedule(self, schedule_id: str, max_polls: int = MAX_POLLS) -> dict[str, Any]:
+        """Start-JIMSchedule -Id … -Wait: the execution it emits."""
+        endpoint = f"/api/v1/schedules/{schedule_id}/run"
+        self.requests.append(f"POST {endpoint}")
+        started = self.target.client.post(endpoint, headers=self.headers, follow_redirects=False)
+        assert started.status_code == 202, f"{endpoint}: {started.status_code} {started.text[:300]}"
+        execution_url = f"/api/v1/schedule-executions/{started.json()['executionId']}"
+        execution = self.invoke(execution_url)
+        for _ in range(max_polls):
+            execution = self.invoke(execution_url)
+            if execution["status"] in SCHEDULE_TERMINAL:
+                break
+            self.target.wait(SCHEDULE_INTERVAL)
+        return dict(execution)
 
     def activities(self, **filters: list[str]) -> list[dict[str, Any]]:
         """Get-JIMActivity with filters: one page of 20, each value of a filter its own query parameter."""
@@ -215,3 +235,20 @@ def test_start_run_profile_wait_resolves_the_names_starts_the_run_and_polls_it_t
     if writer.clock is not None:  # in-process, the clock moves only by the cmdlet's sleeps: 2 s a poll
         assert len(polled) > 2, "the run moved while the cmdlet polled it"
     assert len(set(progress)) == 1, "every poll asks the run the POST started"
+
+
+def test_start_schedule_wait_runs_it_and_polls_the_execution_until_it_ends(writer: Target) -> None:
+    writer.need_sandbox()
+    module = Module(writer, writer.api_key)
+    schedules = module.paged_items("/api/v1/schedules")  # Get-JIMSchedule, to find the id it pipes on
+    schedule_id = next(s["id"] for s in schedules if s["name"] == "Hourly Entra ID Delta")
+    module.requests.clear()
+    execution = module.start_schedule(schedule_id)
+    assert execution["status"] == "Complete" and execution["completedAt"] is not None, execution
+    polls = [r for r in module.requests if r.startswith("/api/v1/schedule-executions/")]
+    assert module.requests == [f"POST /api/v1/schedules/{schedule_id}/run", *polls]
+    assert len(set(polls)) == 1 and polls[0].endswith(execution["id"])
+    assert len(polls) > 2, "the execution moved while the cmdlet polled it"
+    for step in execution["steps"]:
+        activity = module.invoke(f"/api/v1/activities/{step['activityId']}")
+        assert activity["status"] == step["activityStatus"] and activity["parentActivityId"] is None

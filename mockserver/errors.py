@@ -92,9 +92,29 @@ def worker_task_not_found(task_id: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"Worker task with ID {task_id} not found.")
 
 
-def runs_full(bound: int) -> JimError:
+def schedule_not_found(schedule_id: str) -> JimError:
+    # SchedulesController.GetByIdAsync's and RunAsync's words.
+    return JimError(404, "NOT_FOUND", f"Schedule not found: {schedule_id}")
+
+
+def schedule_has_no_steps() -> JimError:
+    # SchedulesController.RunAsync's words.
+    return JimError(400, "BAD_REQUEST", "Cannot run a schedule with no steps")
+
+
+def schedule_execution_not_found(execution_id: str) -> JimError:
+    # ScheduleExecutionsController's words.
+    return JimError(404, "NOT_FOUND", f"Schedule execution not found: {execution_id}")
+
+
+def cannot_cancel_execution(status: str) -> JimError:
+    # ScheduleExecutionsController.CancelAsync's words: only a Queued or InProgress execution can be cancelled.
+    return JimError(400, "BAD_REQUEST", f"Cannot cancel execution with status: {status}")
+
+
+def runs_full(bound: int, what: str = "started runs") -> JimError:
     # JIM answers 400 with its reason when a task cannot be created; the sandbox's reason is its bound.
-    return JimError(400, "BAD_REQUEST", f"The sandbox keeps at most {bound:,} started runs: restart it to start more.")
+    return JimError(400, "BAD_REQUEST", f"The sandbox keeps at most {bound:,} {what}: restart it to start more.")
 
 
 def path_not_found(path: str) -> JimError:

@@ -37,7 +37,7 @@ EXAMPLE = re.compile(r"(<!-- verify summary: from make wheel-check -->\n```\n)(.
 DOCS_BASE_URL = "http://127.0.0.1:8080"
 ADMIN = {"X-Api-Key": "jim_ak_sandbox_admin"}
 DOCUMENTED = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
-SCHEDULE = "0c1ef908-eda2-4c98-b113-57996911d172"
+SCHEMA_IMPORT = "d4e5f6a7-b8c9-0123-def0-123456789abc"
 
 
 def run(command: list[str], cwd: Path, expect: int, timeout: float = 1200, shown: int = 200) -> str:
@@ -124,8 +124,8 @@ def check_journey(base_url: str) -> None:
         assert listed.status_code == 200 and len(listed.json()["items"]) == 5, listed.text[:300]
         stats = client.get(f"/api/v1/activities/{DOCUMENTED}/stats").json()
         assert stats["totalObjectsProcessed"] == 12_450, stats
-        children = client.get(f"/api/v1/activities/{SCHEDULE}/children").json()
-        assert children["totalCount"] == 4, children
+        children = client.get(f"/api/v1/activities/{SCHEMA_IMPORT}/children").json()
+        assert children["totalCount"] == 2, children
         last = client.get(f"/api/v1/activities/{DOCUMENTED}/items", params={"pageSize": 100, "page": 3}).json()
         assert (last["totalCount"], len(last["items"])) == (248, 48), last["totalCount"]
         spec = client.get("/api/openapi/v1.json").json()

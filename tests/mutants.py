@@ -34,7 +34,7 @@ from mockserver.world import paging, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world.runs import live, started
+from mockserver.world.runs import live, run_activity, started
 
 ENV = "TEETH_MUTANT"
 """Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
@@ -288,6 +288,24 @@ def started_runs_unlisted() -> None:
     replace(store.Store, "started_activities", lambda self, elapsed: [])
 
 
+def scheduled_steps_run_at_once() -> None:
+    # Every step of a schedule execution executes the moment it is queued, none waiting for the step before it.
+    original = replace(
+        run_activity.RunActivities,
+        "course",
+        lambda self, run: original(self, dataclasses.replace(run, schedule=None)),
+    )
+
+
+def failed_step_does_not_stop_the_schedule() -> None:
+    # A step that fails is passed over: the steps after it run as if it continued on failure.
+    def course(self: run_activity.RunActivities, run: started.StartedRun) -> run_activity.Course:
+        step = run.schedule
+        return original(self, dataclasses.replace(run, schedule=step and dataclasses.replace(step, halt=False)))
+
+    original = replace(run_activity.RunActivities, "course", course)
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "page_size_not_capped": ("pageSize above 100 is not capped (cap 1000)", page_size_not_capped),
     "has_next_page_off_by_one": ("hasNextPage is page <= totalPages", has_next_page_off_by_one),
@@ -328,6 +346,14 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     ),
     "cancel_forgotten": ("cancelling a worker task answers 202 and the run goes on", cancel_forgotten),
     "started_runs_unlisted": ("a started run is found by id but never listed", started_runs_unlisted),
+    "scheduled_steps_run_at_once": (
+        "a schedule's steps all execute when it is run, none waiting for the one before",
+        scheduled_steps_run_at_once,
+    ),
+    "failed_step_does_not_stop_the_schedule": (
+        "the steps after a failed step run, as if it continued on failure",
+        failed_step_does_not_stop_the_schedule,
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from mockserver.settings import PROJECT_ROOT
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
 SPEC = yaml.safe_load((PROJECT_ROOT / "openapi.yaml").read_text())
-NIGHTLY = "0c1ef908-eda2-4c98-b113-57996911d172"
+SCHEMA_IMPORT = "d4e5f6a7-b8c9-0123-def0-123456789abc"
 
 
 def test_spec_is_valid_openapi_3_0_3() -> None:
@@ -49,6 +49,11 @@ DECLARED_STATUSES = {
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles": BY_ID,
     "/api/v1/worker-tasks": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
     "/api/v1/worker-tasks/{id}": BY_ID,
+    "/api/v1/schedules": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedules/{id}": BY_ID,
+    "/api/v1/schedule-executions": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedule-executions/active": {"200", "400", "401", "403", "405", "429", "500", "503", *CONNECTION},
+    "/api/v1/schedule-executions/{id}": BY_ID,
     # 400 for a Prefer header the sandbox does not understand or a query of over 100 parameters; 429, 500
     # and 503 from the controls (ready's 503 is also its own not_ready).
     "/api/v1/health": HEALTH,
@@ -63,6 +68,9 @@ DECLARED_POSTS = {
     # a POST the server answers 202 (JIM's Accepted), with everything a route by id can answer but the 200
     "/api/v1/synchronisation/connected-systems/{connectedSystemId}/run-profiles/{runProfileId}/execute": ACCEPTED,
     "/api/v1/worker-tasks/{id}/cancel": ACCEPTED,
+    "/api/v1/schedules/{id}/run": ACCEPTED,
+    # JIM's Ok(execution): 200, not 202.
+    "/api/v1/schedule-executions/{id}/cancel": BY_ID,
 }
 
 
@@ -95,7 +103,10 @@ def test_every_operation_is_implemented() -> None:
             "/api/v1/activities?search=automation&sortBy=executed&pageSize=1",
             ("/api/v1/activities", "automationKeyRuns"),
         ),
-        (f"/api/v1/activities/{NIGHTLY}/children?pageSize=1", ("/api/v1/activities/{id}/children", "scheduleSteps")),
+        (
+            f"/api/v1/activities/{SCHEMA_IMPORT}/children?pageSize=1",
+            ("/api/v1/activities/{id}/children", "syncRuleUpdates"),
+        ),
         (f"/api/v1/activities/{SEED_ACTIVITY}/children", ("/api/v1/activities/{id}/children", "noChildren")),
         (
             "/api/v1/synchronisation/connected-systems?pageSize=1",

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
-from mockserver.api import runs, synchronisation
+from mockserver.api import runs, schedules, synchronisation
 from mockserver.http import JSON
 from mockserver.memo import Memo
 from mockserver.scope import Params, params
@@ -88,6 +88,9 @@ class Handlers:
             store.systems, self.json_response, self.page_response, self.refuse
         )
         self.runs = runs.RunHandlers(store, self.json_response, self.page_response, self.accepted, self.refuse)
+        self.schedules = schedules.ScheduleHandlers(
+            store, self.json_response, self.page_response, self.accepted, self.refuse
+        )
 
     def timestamp(self) -> str:
         """The world's time, as health answers write it."""
@@ -213,5 +216,6 @@ OPERATIONS = {
     "getVersion": "get_version",
     **synchronisation.OPERATIONS,
     **runs.OPERATIONS,
+    **schedules.OPERATIONS,
 }
 """operationId -> the handler, as a path from Handlers (dotted for the handlers of another module)."""

@@ -53,15 +53,17 @@ def steps(phases: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     }
 
 
-def task_header(run: StartedRun, activity: Activity) -> dict[str, Any]:
-    """WorkerTaskHeader as TaskingRepository.GetWorkerTaskHeadersAsync fills it (src/JIM.Models/Tasking/DTOs)."""
+def task_header(run: StartedRun, activity: Activity, waiting: bool = False) -> dict[str, Any]:
+    """WorkerTaskHeader as TaskingRepository.GetWorkerTaskHeadersAsync fills it (src/JIM.Models/Tasking/DTOs); a
+    scheduled step's task waits for the step before it (WaitingForPreviousStep) and names its execution."""
     fields = activity.fields
+    step = run.schedule
     return {
         "id": run.task_id,
         "name": f"{fields['targetContext']} - {fields['targetName']}",
         "type": TASK_TYPE,
         "timestamp": iso(activity.created),
-        "status": "Processing",
+        "status": "WaitingForPreviousStep" if waiting else "Processing",
         "initiatedByType": fields["initiatedByType"],
         "initiatedById": fields["initiatedById"],
         "initiatedByName": fields["initiatedByName"],
@@ -70,9 +72,9 @@ def task_header(run: StartedRun, activity: Activity) -> dict[str, Any]:
         "objectsProcessed": fields["objectsProcessed"],
         "progressMessage": fields["message"],
         "steps": steps(activity.phases),
-        "scheduleExecutionId": None,
-        "scheduleExecutionName": None,
-        "scheduleStepIndex": None,
+        "scheduleExecutionId": step.execution_id if step else None,
+        "scheduleExecutionName": step.schedule_name if step else None,
+        "scheduleStepIndex": step.step_index if step else None,
         "scheduleTotalSteps": None,
         "scheduleCurrentStepIndex": None,
     }
@@ -131,11 +133,16 @@ class RunHandlers:
         given = params(scope)
         tasks = self.in_progress()
         window = Window(given.page, given.page_size, len(tasks))
-        rows = [orjson.dumps(task_header(run, a)) for run, a in tasks[window.start : window.stop]]
+        rows = [orjson.dumps(task_header(run, a, self.waiting(run))) for run, a in tasks[window.start : window.stop]]
         return self.page(b"[" + b",".join(rows) + b"]", window)
 
+    def waiting(self, run: StartedRun) -> bool:
+        assert self.store.run_activities is not None
+        return self.store.clock.elapsed() < self.store.run_activities.course(run).begins
+
     async def get_worker_task(self, scope: Scope) -> Response:
-        return self.answer(orjson.dumps(task_header(*self.task(scope))))
+        run, activity = self.task(scope)
+        return self.answer(orjson.dumps(task_header(run, activity, self.waiting(run))))
 
     async def cancel_worker_task(self, scope: Scope) -> Response:
         run, _ = self.task(scope)

@@ -20,6 +20,8 @@ from mockserver.world.runs.clock import ManualClock
 ACTIVITIES = "/api/v1/activities"
 SYSTEMS = "/api/v1/synchronisation/connected-systems"
 WORKER_TASKS = "/api/v1/worker-tasks"
+SCHEDULES = "/api/v1/schedules"
+EXECUTIONS = "/api/v1/schedule-executions"
 KEY_HEADER = "X-Api-Key"
 RATE_LIMIT_PAUSE = 1.1
 """Between the rate-limit probe's first 429 and a second: more than a second, so that a Retry-After
@@ -41,12 +43,15 @@ class Ids:
     """A Run Profile activity with items: the sandbox's has 248, so page 6 of 50 is past the last."""
     non_run_profile: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
     empty: str = "e5f6a7b8-c9d0-1234-ef01-23456789abcd"
-    parent: str = "0c1ef908-eda2-4c98-b113-57996911d172"
-    """An activity with child activities, listed (top-level): the sandbox's has 4."""
+    parent: str = "d4e5f6a7-b8c9-0123-def0-123456789abc"
+    """An activity with child activities, listed (top-level): the sandbox's schema import has 2 (the sync rules it
+    updated, as ConnectedSystemServer.RecordSyncRuleDisableActivityAsync parents them)."""
     missing: str = "ffffffff-ffff-ffff-ffff-ffffffffffff"
     system: str = "1"
     """A connected system (its id)."""
     missing_system: str = "2147483647"
+    schedule: str = "76416817-d9f3-474d-8851-5bf9062cc715"
+    """A schedule with steps (its id)."""
 
 
 SANDBOX = Ids()
@@ -66,8 +71,8 @@ class Probe:
     prefer: str | None = None
     """A sandbox fault to force (`Prefer`); a built-in profile answers it from an app that honours Prefer."""
     base: str = ACTIVITIES
-    """The collection: the activities, the connected systems (SYSTEMS, `activity` then a system) or the worker
-    tasks (WORKER_TASKS, `activity` then a task)."""
+    """The collection: the activities, the connected systems (SYSTEMS, `activity` then a system), the worker
+    tasks (WORKER_TASKS, `activity` then a task), the schedules (SCHEDULES) or their executions (EXECUTIONS)."""
     rate_limited: bool = False
     """Sent until a 429, then once more a second later. A built-in profile answers it from an app of its
     own that lets one unauthenticated request a minute through, so that no other probe is refused."""
@@ -79,8 +84,9 @@ class Probe:
         return f"{self.base}/{self.activity}" + (f"/{self.part}" if self.part else "")
 
     def url(self, ids: Ids) -> str:
-        path = self.path().format(**dataclasses.asdict(ids))
-        return f"{path}?{self.query}" if self.query else path
+        given = dataclasses.asdict(ids)
+        path = self.path().format(**given)
+        return f"{path}?{self.query.format(**given)}" if self.query else path
 
     def request(self) -> str:
         """As the report shows it: `…` for the list's path, long query values cut short, a forced fault named."""
@@ -140,6 +146,15 @@ PROBES = (
     Probe("worker tasks past the last page", "page=1000&pageSize=100", activity=None, base=WORKER_TASKS),
     Probe("unknown worker task", activity="{missing}", part="", base=WORKER_TASKS),
     Probe("worker task id not a GUID", activity="not-a-guid", part="", base=WORKER_TASKS),
+    # Schedules and their executions, read only: a probe never runs or cancels a schedule.
+    Probe("schedules", "pageSize=100", activity=None, base=SCHEDULES),
+    Probe("a schedule", activity="{schedule}", part="", base=SCHEDULES),
+    Probe("unknown schedule", activity="{missing}", part="", base=SCHEDULES),
+    Probe("schedule id not a GUID", activity="not-a-guid", part="", base=SCHEDULES),
+    Probe("schedule executions", "pageSize=100", activity=None, base=EXECUTIONS),
+    Probe("a schedule's executions", "scheduleId={schedule}", activity=None, base=EXECUTIONS),
+    Probe("active schedule executions", activity="active", part="", base=EXECUTIONS),
+    Probe("unknown schedule execution", activity="{missing}", part="", base=EXECUTIONS),
     # Last: against a live server it spends what is left of this client's unauthenticated minute.
     Probe("rate limit, no key", key=None, rate_limited=True),
 )

@@ -13,9 +13,10 @@ from typing import Any
 
 from mockserver.world.times import iso, seconds, utc
 
-TIME_FIELDS = frozenset({"created", "executed", "lastUpdated", "asOf"})
+TIME_FIELDS = frozenset({"created", "executed", "lastUpdated", "asOf", "lastRunTime", "nextRunTime", "queuedAt"})
 """The fields of fixture records, at any depth, that are times: an activity's created, executed and live.asOf; a
-connected system's and its object types' created, and its lastUpdated. (A key's expiresAt is judged by the wall.)"""
+connected system's and its object types' created, and its lastUpdated; a schedule's created, lastUpdated,
+lastRunTime and nextRunTime, and its executions' queuedAt. (A key's expiresAt is judged by the wall.)"""
 
 
 def history_end(records: Iterable[Mapping[str, Any]]) -> datetime:

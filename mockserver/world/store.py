@@ -21,16 +21,20 @@ from mockserver.world.epoch import history_end, shifted
 from mockserver.world.files import FixtureError
 from mockserver.world.fixtures.keys import KEYS_FILE, KeyStore, load_keys
 from mockserver.world.fixtures.reader import ActivityReader
+from mockserver.world.fixtures.schedules import SCHEDULES_FILE, Schedule, load_schedules
+from mockserver.world.fixtures.schedules import executions as past_runs_of
 from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.listing import Listing
 from mockserver.world.runs import phases
 from mockserver.world.runs.clock import Clock, ManualClock
+from mockserver.world.runs.executions import MemoryExecutionStore, StartedExecution, past_executions
+from mockserver.world.runs.executions import Step as ExecutionStep
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
-from mockserver.world.runs.run_activity import RunActivities
+from mockserver.world.runs.run_activity import Course, RunActivities
 from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
-from mockserver.world.times import utc
+from mockserver.world.times import seconds, utc
 
 __all__ = ["FixtureError", "Moment", "Store", "load_store"]
 
@@ -60,6 +64,10 @@ class Store:
     runs: RunStore | None = None
     """The runs clients have started (world/runs/started.py)."""
     run_activities: RunActivities | None = None
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    """The schedules and their steps (fixtures/schedules.json), in file order."""
+    executions: MemoryExecutionStore | None = None
+    """The schedule executions clients have started (world/runs/executions.py)."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
     _with_runs: dict[str, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -87,7 +95,10 @@ class Store:
         started = self.started_activities(elapsed)
         if started:
             # Kept for the last state seen: runs move with the clock, so older states are rarely asked for again.
-            with_runs = (key, tuple((a.id, a.status, a.fields["objectsProcessed"], a.item_count) for a in started))
+            with_runs = (
+                key,
+                tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for a in started),
+            )
             last = self._with_runs.get("last")
             if last is None or last[0] != with_runs:
                 activities = {**known.activities, **{a.id: a for a in started}}
@@ -113,6 +124,33 @@ class Store:
     def run_activity(self, run: StartedRun, elapsed: float) -> Activity:
         assert self.run_activities is not None
         return self.run_activities.activity(run, elapsed)
+
+    def execution_steps(self, execution: StartedExecution, elapsed: float) -> list[ExecutionStep]:
+        """Each step's run of `execution` as it stands `elapsed` seconds after the start: a started run, or a run
+        of the fixture history (whose worker task is long gone, or never listed: a fixture run has none)."""
+        assert self.runs is not None and self.run_activities is not None
+        found = []
+        history: Mapping[str, Activity] | None = None
+        for activity_id in execution.runs:
+            run = self.runs.get(activity_id)
+            if run is None:
+                history = history if history is not None else self.moment().activities
+                activity = history[activity_id]
+                found.append(ExecutionStep(activity, past_course(activity, self.start), None, False))
+                continue
+            activity = self.run_activities.activity(run, elapsed)
+            course = self.run_activities.course(run)
+            live = activity.status == "InProgress"
+            found.append(ExecutionStep(activity, course, run.task_id if live else None, elapsed < course.begins))
+        return found
+
+
+def past_course(activity: Activity, start: datetime) -> Course:
+    """A fixture run's life in world-clock seconds (negative: before the world's start)."""
+    begins = ((activity.executed or activity.created) - start).total_seconds()
+    took = activity.fields.get("executionTime") or activity.fields.get("totalActivityTime")
+    ends = begins + seconds(took) if took else begins
+    return Course(begins, ends, activity.status, activity.executed is not None)
 
 
 def finished(timeline: Timeline) -> float:
@@ -160,7 +198,10 @@ def load_store(
     item_validator = OAS30Validator(item_schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     keys = load_keys(fixtures)
     systems = load_systems(fixtures)
-    reader = ActivityReader(fixtures, systems, item_validator, seed, shape, change_names, ends_at)
+    schedules = load_schedules(fixtures, systems)
+    reader = ActivityReader(
+        fixtures, systems, item_validator, seed, shape, change_names, ends_at, past_runs_of(schedules)
+    )
     activities = reader.read()
     # The systems' times move with the activities' (the reader found the offset), before anything renders them.
     systems = replace(systems, records=tuple(shifted(list(systems.records), reader.offset)))
@@ -176,4 +217,16 @@ def load_store(
     static = Moment(start, activities, Listing(activities.values()))
     rendered = connected_systems(systems, activities.values())
     runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
-    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered, MemoryRunStore(seed), runs)
+    started = MemoryRunStore(seed)
+    runs.lookup = started.get
+    schedules = {k: shifted_schedule(s, reader.offset) for k, s in schedules.items()}
+    sources = (*sources, str(fixtures / SCHEDULES_FILE))
+    history = past_executions(schedules, activities, start, fixtures / SCHEDULES_FILE)
+    executions = MemoryExecutionStore(seed, history=history)
+    return Store(
+        static, keys, seed, clock or ManualClock(), live, sources, rendered, started, runs, schedules, executions
+    )
+
+
+def shifted_schedule(schedule: Schedule, offset: timedelta) -> Schedule:
+    return replace(schedule, record=shifted(dict(schedule.record), offset))

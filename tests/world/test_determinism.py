@@ -19,7 +19,7 @@ URLS = [
     "/api/v1/activities?search=import&sortBy=status&sortDirection=desc",
     f"/api/v1/activities/{LARGE_ACTIVITY}",
     f"/api/v1/activities/{LARGE_ACTIVITY}/stats",
-    "/api/v1/activities/0c1ef908-eda2-4c98-b113-57996911d172/children",
+    "/api/v1/activities/d4e5f6a7-b8c9-0123-def0-123456789abc/children",
     f"/api/v1/activities/{SEED_ACTIVITY}/progress",
     "/api/v1/activities/a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2/progress",
     "/api/v1/health/version",

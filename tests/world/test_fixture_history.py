@@ -11,8 +11,10 @@ import pytest
 from tests.world.test_fixture_validation import load_failure
 
 # Records of activities.json the cases below edit, by what they are.
-SEED, EMPTY_SYNC, LARGE_IMPORT, NIGHTLY, SCHEMA_IMPORT = 0, 2, 3, 6, 1
-FAILED_EXPORT, CANCELLED, RUNNING_SCHEDULE, RUNNING_STEP = 14, 15, 18, 20
+SEED, EMPTY_SYNC, LARGE_IMPORT, SCHEMA_IMPORT = 0, 2, 3, 1
+FAILED_EXPORT, UNRUN_STEP, CANCELLED, RUNNING_STEP = 14, 11, 15, 20
+NIGHTLY_EXECUTION = "1ad1c0f1-b19e-4690-bfbb-de3fb1dc3809"
+"""The Nightly Synchronisation's run of 3 April (schedules.json): four steps, run profiles 7, 9, 13 and 5."""
 
 
 def live(record: dict[str, Any], **changes: Any) -> None:
@@ -48,29 +50,33 @@ STEPS = [
 """A run's steps fit its run type and its time."""
 SCHEDULES = [
     (
-        lambda d: d[SEED].update(schedule={"id": d[NIGHTLY]["schedule"]["id"], "executionId": d[SEED]["id"]}),
-        ["record 0", "field 'schedule'", "only a schedule execution"],
+        lambda d: d[SCHEMA_IMPORT].update(schedule={"executionId": NIGHTLY_EXECUTION, "step": 0}),
+        ["record 1", "field 'schedule'", "only Run Profile activities"],
     ),
     (
-        lambda d: d[RUNNING_SCHEDULE]["schedule"].update(id=d[NIGHTLY]["schedule"]["id"]),
-        ["record 18", "field 'schedule'", "is named 'Nightly Synchronisation' elsewhere"],
+        lambda d: d[SEED].update(schedule={"executionId": "ffffffff-ffff-ffff-ffff-ffffffffffff", "step": 0}),
+        ["record 0", "field 'schedule.executionId'", "no execution"],
     ),
     (
-        lambda d: d[RUNNING_SCHEDULE]["schedule"].update(executionId=d[NIGHTLY]["schedule"]["executionId"]),
-        ["record 18", "field 'schedule'", "another activity's"],
+        lambda d: d[SEED].update(schedule={"executionId": NIGHTLY_EXECUTION, "step": 9}),
+        ["record 0", "field 'schedule.step'", "has 4 steps"],
+    ),
+    (
+        lambda d: d[SEED].update(schedule={"executionId": NIGHTLY_EXECUTION, "step": 0}),
+        ["record 0", "field 'schedule.step'", "runs run profile 7"],
+    ),
+    (
+        lambda d: d[UNRUN_STEP].pop("schedule"),
+        ["schedules.json", "field 'executions.1'", "step 3 has no run"],
     ),
 ]
-"""A schedule execution names one schedule and its own execution."""
+"""A scheduled run names an execution of schedules.json, as the step that execution's schedule runs there;
+every step of an execution has its run."""
 LIVE = [
     (
-        lambda d: d[SCHEMA_IMPORT].update(live=d[RUNNING_SCHEDULE]["live"]),
+        lambda d: d[SCHEMA_IMPORT].update(live=d[RUNNING_STEP]["live"]),
         ["record 1", "field 'live'", "only an activity in progress moves"],
     ),
-    (
-        lambda d: [d[RUNNING_STEP].pop("live"), d[RUNNING_STEP]["items"]["generate"].update(count=12)],
-        ["record 18", "field 'live'", "ends with its children: all in progress, all live"],
-    ),
-    (lambda d: d[RUNNING_SCHEDULE].pop("live"), ["record 18", "field 'live'", "above a live run"]),
     (
         lambda d: d[RUNNING_STEP]["live"].pop("itemsAsOf"),
         ["record 20", "field 'live.itemsAsOf'", "say how many of them"],
@@ -82,24 +88,16 @@ LIVE = [
         ["record 20", "field 'message'", "progressMessage"],
     ),
     (
-        lambda d: live(d[RUNNING_STEP], asOf="2026-04-05T07:02:00Z"),
-        ["record 20", "field 'live.asOf'", "the same live.asOf"],
-    ),
-    (
-        lambda d: [live(d[i], asOf="2026-04-05T07:00:10Z") for i in (RUNNING_SCHEDULE, RUNNING_STEP)],
+        lambda d: live(d[RUNNING_STEP], asOf="2026-04-05T07:00:10Z"),
         ["record 20", "field 'live.asOf'", "before the activity started"],
     ),
     (
-        lambda d: [live(d[i], asOf="2026-04-05T07:00:25Z") for i in (RUNNING_SCHEDULE, RUNNING_STEP)],
+        lambda d: live(d[RUNNING_STEP], asOf="2026-04-05T07:00:25Z"),
         ["record 20", "field 'phases'", "after live.asOf"],
     ),
     (
         lambda d: live(d[RUNNING_STEP], status="CompleteWithError"),
         ["record 20", "field 'status'", "no item has an error"],
-    ),
-    (
-        lambda d: live(d[RUNNING_SCHEDULE], status="FailedWithError"),
-        ["record 18", "field 'errorMessage'", "says what failed"],
     ),
 ]
 """A live run can go from where it stands to its end, and what is above it moves too."""

@@ -83,8 +83,8 @@ def test_bad_record_names_file_record_and_field(
 
 
 # Records of activities.json the cases below edit, by what they are.
-SEED, SCHEMA_IMPORT, EMPTY_RUN, LARGE_RUN, NIGHTLY, NIGHTLY_FIRST_STEP = 0, 1, 2, 3, 6, 7
-FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
+SEED, SCHEMA_IMPORT, EMPTY_RUN, LARGE_RUN, SYNC_RULE = 0, 1, 2, 3, 6
+FAILED_EXPORT, WARNING_RUN, RUNNING_STEP = 14, 17, 20
 
 
 @pytest.mark.parametrize(
@@ -123,8 +123,8 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
         ),
         (
             "activities.json",
-            lambda d: d[FAILED_NIGHTLY].update(errorMessage=None),
-            ["record 11", "field 'errorMessage'"],
+            lambda d: d[FAILED_EXPORT].update(errorMessage=None),
+            ["record 14", "field 'errorMessage'"],
         ),
         (
             "activities.json",
@@ -139,29 +139,27 @@ FAILED_NIGHTLY, WARNING_RUN, RUNNING_SCHEDULE, RUNNING_STEP = 11, 17, 18, 20
         ("activities.json", lambda d: d[SEED].update(created="2026-04-05T06:00:00"), ["record 0", "field 'created'"]),
         (
             "activities.json",
-            lambda d: d[RUNNING_SCHEDULE].update(totalActivityTime="00:01:00"),
-            ["record 18", "field 'totalActivityTime'", "in progress"],
+            lambda d: d[RUNNING_STEP].update(totalActivityTime="00:01:00"),
+            ["record 20", "field 'totalActivityTime'", "in progress"],
         ),
         (
             "activities.json",
-            lambda d: d[NIGHTLY_FIRST_STEP].update(parentActivityId="ffffffff-ffff-ffff-ffff-ffffffffffff"),
-            ["record 7", "field 'parentActivityId'", "no activity"],
+            lambda d: d[SYNC_RULE].update(parentActivityId="ffffffff-ffff-ffff-ffff-ffffffffffff"),
+            ["record 6", "field 'parentActivityId'", "no activity"],
         ),
         (
             "activities.json",
-            lambda d: d[NIGHTLY].update(parentActivityId=d[NIGHTLY_FIRST_STEP]["id"]),
-            ["record 6", "field 'parentActivityId'", "ancestors"],
+            lambda d: d[SCHEMA_IMPORT].update(parentActivityId=d[SYNC_RULE]["id"]),
+            ["record 1", "field 'parentActivityId'", "ancestors"],
         ),
         (
             "activities.json",
-            lambda d: d[NIGHTLY_FIRST_STEP].update(created="2026-04-03T00:59:00Z", executed="2026-04-03T00:59:01Z"),
-            ["record 7", "field 'created'", "before its parent"],
+            lambda d: d[SYNC_RULE].update(created="2026-04-04T22:14:00Z", executed="2026-04-04T22:14:00Z"),
+            ["record 6", "field 'created'", "before its parent"],
         ),
         (
             "activities.json",
-            lambda d: d[RUNNING_SCHEDULE].update(
-                status="Complete", executionTime="00:01:00", totalActivityTime="00:01:00"
-            ),
+            lambda d: d[RUNNING_STEP].update(parentActivityId=d[SCHEMA_IMPORT]["id"]),
             ["record 20", "field 'status'", "InProgress under a parent that has finished"],
         ),
         (

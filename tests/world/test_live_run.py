@@ -16,7 +16,9 @@ from mockserver.world.runs.clock import ManualClock, RunningClock
 from tests.conftest import ADMIN
 
 RUN = "a37fa88f-3aed-4d06-b5b1-1571bdd6b0b2"
-SCHEDULE = "846a4a43-74c4-4880-81fc-d5ff5afaab64"
+EXECUTION = "d091da9f-c495-40da-9293-c0744035a637"
+"""The Hourly Entra ID Delta's execution whose second step is the run (schedules.json)."""
+EXECUTIONS = "/api/v1/schedule-executions"
 ACTIVITIES = "/api/v1/activities"
 
 
@@ -51,17 +53,18 @@ def test_the_run_moves_steadily_from_where_it_stood_to_its_end(sandbox: TestClie
     ]
 
 
-def test_its_parent_ends_when_it_does(sandbox: TestClient, clock: ManualClock) -> None:
-    assert get(sandbox, f"{ACTIVITIES}/{SCHEDULE}")["status"] == "InProgress"
+def test_its_schedule_execution_completes_when_it_does(sandbox: TestClient, clock: ManualClock) -> None:
+    # JIM files no activity for the execution: it is its own resource, read from its steps' runs.
+    execution = f"{EXECUTIONS}/{EXECUTION}"
+    assert get(sandbox, execution)["status"] == "InProgress"
+    assert [e["id"] for e in get(sandbox, f"{EXECUTIONS}/active")] == [EXECUTION]
     clock.advance(9.999)
-    assert get(sandbox, f"{ACTIVITIES}/{SCHEDULE}")["status"] == "InProgress"
+    assert get(sandbox, execution)["status"] == "InProgress"
     clock.advance(0.001)
-    parent = get(sandbox, f"{ACTIVITIES}/{SCHEDULE}")
-    assert (parent["status"], parent["message"], parent["totalActivityTime"]) == (
-        "Complete",
-        "2 of 2 steps completed",
-        "00:01:10",
-    )
+    ended = get(sandbox, execution)
+    assert (ended["status"], ended["currentStepIndex"], ended["completedAt"]) == ("Complete", 1, "2026-04-05T07:01:10Z")
+    assert [s["activityStatus"] for s in ended["steps"]] == ["Complete", "Complete"]
+    assert get(sandbox, f"{EXECUTIONS}/active") == []
     rows = get(sandbox, f"{ACTIVITIES}?sortBy=status&pageSize=100")["items"]
     assert isinstance(rows, list) and all(row["status"] != "InProgress" for row in rows)
 

@@ -1,26 +1,17 @@
-"""Schedule attribution: the steps a schedule execution ran say which schedule and which execution, as which step.
+"""Schedule attribution: the runs a schedule execution queued say which schedule and which execution, as which step.
 
-A schedule execution's record names its schedule and execution (`"schedule": {"id", "executionId"}`); its
-children's attribution follows from that, the schedule's name (the execution's targetName, captured when the
-step was created) and their creation order, so no fixture repeats it. JIM copies the same four values onto
-each Activity a scheduled step creates (JIM.Application/Servers/TaskingServer.cs).
+JIM files no activity for a schedule or its execution: each step's run is an ordinary top-level Run Profile
+activity onto which TaskingServer.CreateActivityFromWorkerTaskAsync copies the execution's id, the step's index and
+the schedule's id and name (src/JIM.Application/Servers/TaskingServer.cs). A fixture run gives its execution and
+step (`"schedule": {"executionId", "step"}`); the execution, in schedules.json, gives the schedule, so no fixture
+repeats the schedule's id or name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-SCHEDULE = "Schedule"
-
-
-class ScheduleError(ValueError):
-    """A record's `schedule` that does not fit: `index` is the record's."""
-
-    def __init__(self, index: int, problem: str) -> None:
-        super().__init__(problem)
-        self.index = index
 
 
 @dataclass(frozen=True)
@@ -28,27 +19,22 @@ class Execution:
     schedule_id: str
     execution_id: str
     schedule_name: str | None
+    run_profiles: tuple[int, ...] = ()
+    """The run profile of each of the schedule's steps, in step order."""
 
 
-def executions(records: Sequence[Mapping[str, Any]]) -> dict[str, Execution]:
-    """Each schedule execution by its activity id; ScheduleError for the first record that does not fit."""
-    found: dict[str, Execution] = {}
-    names: dict[str, str | None] = {}
-    used: set[str] = set()
-    for index, record in enumerate(records):
-        schedule = record.get("schedule")
-        if schedule is None:
-            continue
-        if record["targetType"] != SCHEDULE or record["targetOperationType"] != "Execute":
-            raise ScheduleError(index, "only a schedule execution (targetType Schedule, Execute) runs a schedule")
-        name = record.get("targetName")
-        if names.setdefault(schedule["id"], name) != name:
-            raise ScheduleError(index, f"schedule {schedule['id']} is named {names[schedule['id']]!r} elsewhere")
-        if schedule["executionId"] in used:
-            raise ScheduleError(index, f"execution {schedule['executionId']} is another activity's")
-        used.add(schedule["executionId"])
-        found[record["id"]] = Execution(schedule["id"], schedule["executionId"], name)
-    return found
+def check(given: Mapping[str, Any], run_profile_id: int, executions: Mapping[str, Execution]) -> str | None:
+    """What is wrong with a run's `schedule` (naming the field after `schedule.`), or None."""
+    execution = executions.get(given["executionId"])
+    if execution is None:
+        return f"executionId: no execution {given['executionId']} of any schedule in schedules.json"
+    if given["step"] >= len(execution.run_profiles):
+        return f"step: schedule {execution.schedule_name!r} has {len(execution.run_profiles)} steps"
+    if execution.run_profiles[given["step"]] != run_profile_id:
+        return f"step: step {given['step']} of {execution.schedule_name!r} runs run profile " + str(
+            execution.run_profiles[given["step"]]
+        )
+    return None
 
 
 def attribution(execution: Execution, step: int) -> dict[str, Any]:

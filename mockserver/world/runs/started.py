@@ -36,12 +36,32 @@ class StartedRun:
     initiated_by_name: str
     cancelled: float | None = None
     """When the run was cancelled (world clock seconds), if it was."""
+    schedule: StepOf | None = None
+    """The schedule execution that queued it, as which step (None: a client started it)."""
+
+
+@dataclass(frozen=True)
+class StepOf:
+    """A scheduled run's place: JIM queues every step of an execution at once, each waiting for the one before
+    (SchedulerServer.StartScheduleExecutionAsync); a step whose predecessor fails is cancelled unawaited unless that
+    predecessor continues on failure (TaskingServer.TryAdvanceScheduleExecutionAsync)."""
+
+    execution_id: str
+    step_index: int
+    schedule_id: str
+    schedule_name: str
+    after: str | None
+    """The activity id of the step before it, which it waits for (None: the first step)."""
+    halt: bool
+    """Whether it is cancelled when the step before it fails (that step does not continue on failure)."""
 
 
 class RunStore(Protocol):
     """Where started runs are kept; every method is safe to call from any thread of one process."""
 
-    def start(self, run_profile_id: int, at: float, by_id: str | None, by_name: str) -> StartedRun | None:
+    def start(
+        self, run_profile_id: int, at: float, by_id: str | None, by_name: str, schedule: StepOf | None = None
+    ) -> StartedRun | None:
         """Record a new run started `at`; None when the store is full (MAX_STARTED_RUNS)."""
         ...
 
@@ -77,7 +97,9 @@ class MemoryRunStore:
         self._tasks: dict[str, str] = {}
         self._version = 0
 
-    def start(self, run_profile_id: int, at: float, by_id: str | None, by_name: str) -> StartedRun | None:
+    def start(
+        self, run_profile_id: int, at: float, by_id: str | None, by_name: str, schedule: StepOf | None = None
+    ) -> StartedRun | None:
         with self._lock:
             if len(self._runs) >= self.bound:
                 return None
@@ -90,6 +112,7 @@ class MemoryRunStore:
                 at,
                 by_id,
                 by_name,
+                schedule=schedule,
             )
             self._runs[run.activity_id] = run
             self._tasks[run.task_id] = run.activity_id
