@@ -74,12 +74,13 @@ def flag(name: str) -> str:
     return str(SPELLING.get(name, {}).get("flag", "--" + name.replace("_", "-")))
 
 
-def option(name: str) -> Decorator:
-    """The click option for one Settings field; None when not given, so the environment and defaults apply."""
+def option(name: str, description: str | None = None) -> Decorator:
+    """The click option for one Settings field; None when not given, so the environment and defaults apply.
+    `description`: what the setting means to a command that reads it rather than serves it (health's --port)."""
     field = Settings.model_fields[name]
     spelling = {key: value for key, value in SPELLING.get(name, {}).items() if key != "flag"}
     spelt = flag(name)
-    text = f"{field.description}  [default: {shown_default(field.default)}]"
+    text = f"{description or field.description}  [default: {shown_default(field.default)}]"
     if field.annotation is bool:
         negative = "--no-" + spelt.removeprefix("--")
         return click.option(f"{spelt}/{negative}", name, default=None, help=text)
