@@ -19,9 +19,10 @@ from mockserver.drift import report as drift_report
 from mockserver.drift.probes import PROBES, SANDBOX, Ids
 from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, flag, options
 from mockserver.health import health
+from mockserver.misconfigured import problems
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec, spec_text
-from mockserver.settings import Settings, problems
+from mockserver.settings import Settings
 from mockserver.startup import StartupError
 from mockserver.testing import verify as contract_verify
 

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from mockserver.flags import flag, option
 from mockserver.http import HEALTH_PATH
-from mockserver.settings import Settings, problems
+from mockserver.misconfigured import problems
+from mockserver.settings import Settings
 
 READY_PATH = HEALTH_PATH + "/ready"
 DEADLINE_SECONDS = 2.0
