@@ -54,12 +54,14 @@ bench: $(VENV)/.runtime  ## Measure against a bare-Starlette ceiling with wrk (A
 check: $(VENV)/.runtime  ## Validate the fixtures against the spec, then exit
 	$(BIN)/mockserver check $(ARGS)
 
-lint: $(VENV)/.test node_modules/.installed  ## ruff, mypy (strict on mockserver/), import-linter (ARCHITECTURE.md's rules), Spectral's OWASP rules on the specs
+lint: $(VENV)/.test node_modules/.installed  ## ruff, mypy (strict on mockserver/), import-linter (ARCHITECTURE.md's rules), Spectral's OWASP rules on the specs, hadolint, compose.yaml against the compose spec
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	node_modules/.bin/spectral lint openapi.yaml admin-openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
+	$(BIN)/hadolint --failure-threshold info Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
 clean:  ## Remove the environment and caches
 	rm -rf $(VENV) node_modules benchmarks/peers/node_modules .pytest_cache .hypothesis .schemathesis .mypy_cache .ruff_cache reports

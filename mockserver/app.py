@@ -25,6 +25,7 @@ from mockserver.api.webui import WebUiFallback
 from mockserver.compat import KeySecurity, ParameterValidation, RememberedRouting, Route, SandboxApp
 from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
+from mockserver.controls.admin_guard import AdminGuard
 from mockserver.controls.canonical_path import CanonicalPath
 from mockserver.controls.cors import Cors
 from mockserver.controls.date_header import DateHeader
@@ -40,7 +41,7 @@ from mockserver.preference import parse_prefer
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
-from mockserver.serving import freeze_startup_objects, stop_with_master
+from mockserver.serving import freeze_startup_objects, is_loopback, stop_with_master
 from mockserver.settings import Settings
 from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
@@ -198,7 +199,9 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     if journal is not None:
         # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
         journal_routes = JournalRoutes(journal, read_query=first_values)
-        app.add_url_rule(http.REQUESTS_PATH, "journal", journal_routes.dispatch, methods=every)
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        admin = AdminGuard(token, open_without_token=is_loopback(settings.host))
+        app.add_url_rule(http.REQUESTS_PATH, "journal", admin.guard(journal_routes.dispatch), methods=every)
     return app
 
 

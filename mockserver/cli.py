@@ -1,4 +1,4 @@
-"""The `mockserver` commands (serve, check, spec, drift, verify): settings from flags over environment over defaults."""
+"""The `mockserver` commands (serve, health, check, spec, drift, verify): settings from flags, environment, defaults."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from mockserver.drift import markdown as drift_markdown
 from mockserver.drift import report as drift_report
 from mockserver.drift.probes import PROBES, SANDBOX, Ids
 from mockserver.flags import CONTROL_SETTINGS, FIXTURE_SETTINGS, SERVER_SETTINGS, flag, options
+from mockserver.health import health
+from mockserver.misconfigured import problems
 from mockserver.profiles import PROFILES
 from mockserver.profiles.spec import load_spec, spec_text
-from mockserver.settings import Settings, problems
+from mockserver.settings import Settings
 from mockserver.startup import StartupError
 from mockserver.testing import verify as contract_verify
 
@@ -118,6 +120,9 @@ def serve(**flags: Any) -> None:
     fixtures = f"{settings.fixtures_dir} (seed {settings.seed})"
     serving.announce(f"mockserver: fixtures {fixtures} are valid; serving on {where} ({settings.profile} profile)")
     serving.serve(app, settings, listener)
+
+
+main.add_command(health)
 
 
 @main.command()

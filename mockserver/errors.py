@@ -72,6 +72,31 @@ def forbidden() -> JimError:
     return JimError(403, "FORBIDDEN", "Insufficient permissions. The Administrator role is required.")
 
 
+# The admin routes' own (admin-openapi.yaml): the admin token is not the API's key.
+
+
+def admin_token_required() -> JimError:
+    return JimError(
+        401,
+        "UNAUTHORISED",
+        "Admin token required. Send the server's admin token as Authorization: Bearer TOKEN.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def admin_token_wrong() -> JimError:
+    return JimError(403, "FORBIDDEN", "The admin token sent is not this server's.")
+
+
+def admin_closed() -> JimError:
+    return JimError(
+        403,
+        "FORBIDDEN",
+        "The admin routes are closed: this server is bound beyond loopback and was given no admin token"
+        " (MOCKSERVER_ADMIN_TOKEN).",
+    )
+
+
 def activity_not_found(activity_id: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"Activity with ID {activity_id} not found.")
 

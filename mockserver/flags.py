@@ -24,6 +24,7 @@ SPELLING: dict[str, dict[str, Any]] = {
     "cors_origins": {"flag": "--cors-origin", "multiple": True, "metavar": "ORIGIN"},
     "latency_ms": {"metavar": "MS|MIN:MAX"},
     "redis_url": {"metavar": "URL"},
+    "admin_token": {"metavar": "TOKEN"},
     "rate_limit_per_key": {"metavar": "N"},
     "rate_limit_per_ip": {"metavar": "N"},
     "fault_rate": {"metavar": "FRACTION"},
@@ -74,12 +75,13 @@ def flag(name: str) -> str:
     return str(SPELLING.get(name, {}).get("flag", "--" + name.replace("_", "-")))
 
 
-def option(name: str) -> Decorator:
-    """The click option for one Settings field; None when not given, so the environment and defaults apply."""
+def option(name: str, description: str | None = None) -> Decorator:
+    """The click option for one Settings field; None when not given, so the environment and defaults apply.
+    `description`: what the setting means to a command that reads it rather than serves it (health's --port)."""
     field = Settings.model_fields[name]
     spelling = {key: value for key, value in SPELLING.get(name, {}).items() if key != "flag"}
     spelt = flag(name)
-    text = f"{field.description}  [default: {shown_default(field.default)}]"
+    text = f"{description or field.description}  [default: {shown_default(field.default)}]"
     if field.annotation is bool:
         negative = "--no-" + spelt.removeprefix("--")
         return click.option(f"{spelt}/{negative}", name, default=None, help=text)
@@ -117,6 +119,7 @@ CONTROL_SETTINGS = (
     "fault_rate",
     "latency_ms",
     "journal_size",
+    "admin_token",
     "cors_origins",
     "security_headers",
     "redis_url",

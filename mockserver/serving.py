@@ -59,13 +59,13 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 def exposure_warnings(settings: Settings) -> list[str]:
-    """What is open to anyone who can reach the port, when it is bound beyond loopback."""
-    if settings.journal_size == 0 or is_loopback(settings.host):
+    """What start-up warns of: admin routes bound beyond loopback with no admin token, so closed to everyone."""
+    if settings.journal_size == 0 or settings.admin_token is not None or is_loopback(settings.host):
         return []
     return [
-        f"the request journal (/__admin/requests) is open to anyone who can reach {settings.host}:{settings.port}:"
-        " it needs no key, shows every request's path, query and key prefix, and DELETE empties it;"
-        " bind 127.0.0.1 (--host) unless the network is private"
+        f"the admin routes (/__admin/requests, the request journal) are closed: bound to {settings.host}:"
+        f"{settings.port}, beyond loopback, they need an admin token, and none was given; set MOCKSERVER_ADMIN_TOKEN"
+        " (or --admin-token) to read the journal, or bind 127.0.0.1 (--host)"
     ]
 
 

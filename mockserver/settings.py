@@ -5,13 +5,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mockserver import resources
@@ -27,6 +26,7 @@ FIXTURE_JOURNAL_SIZE = 10_000
 
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
+_TOKEN = re.compile(r"[!-~]{16,256}")
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         le=100_000,
         description=f"Keep the last N requests ({JOURNAL_FLAG_SIZE} if N is left out) at /__admin/requests; 0 is off.",
     )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="The token /__admin/ routes require (Authorization: Bearer TOKEN); bound beyond loopback they"
+        " open to nobody without one. Set MOCKSERVER_ADMIN_TOKEN rather than the flag, which `ps` shows.",
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Allow this origin by CORS (repeatable; comma-separated in the environment)."
     )
@@ -158,6 +163,8 @@ class Settings(BaseSettings):
         for name, value in self.model_dump().items():
             if value is None:
                 continue
+            # A secret's str() is its mask: the workers need the token itself.
+            value = value.get_secret_value() if isinstance(value, SecretStr) else value
             text = ",".join(value) if isinstance(value, tuple) else str(value)
             environment[f"MOCKSERVER_{name.upper()}"] = text
         return environment
@@ -259,6 +266,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin: use scheme://host[:port] (http://localhost:3000) or *")
         return value
 
+    @field_validator("admin_token")
+    @classmethod
+    def _token_fits_a_header(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never holds the value: a token, even a wrong one, is not echoed.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("use 16 to 256 visible ASCII characters, no spaces (openssl rand -hex 32 makes one)")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str | None) -> str | None:
@@ -278,19 +293,3 @@ def variable(name: str) -> str | None:
     """The setting a MOCKSERVER_ variable sets (any case, as pydantic-settings reads them), or None."""
     field = name.lower().removeprefix(ENV_PREFIX.lower())
     return field if name.upper().startswith(ENV_PREFIX) and field in Settings.model_fields else None
-
-
-def problems(exc: ValidationError, spelt: Mapping[str, str] | None = None) -> str:
-    """Why settings were refused, as one line: each setting as the user gave it (`spelt`: an option's flag, a
-    keyword), else the MOCKSERVER_ variable that set it, else its name; and what is wrong with its value."""
-    from_environment = {field: name for name in os.environ if (field := variable(name))}
-
-    def named(field: str) -> str:
-        return (spelt or {}).get(field) or from_environment.get(field) or field
-
-    return "; ".join(
-        f"{named(str(e['loc'][0]))}: {e['msg'].removeprefix('Value error, ')}"
-        if e["loc"]
-        else e["msg"].removeprefix("Value error, ")
-        for e in exc.errors()
-    )

@@ -4,7 +4,8 @@
 docs/install.md shows), in order, as GitHub Actions would (bash, the job's env, GITHUB_WORKSPACE the
 checkout, GITHUB_STEP_SUMMARY a file): it builds the wheel, installs it, serves the sandbox and verifies
 it with the JSON report and the job summary. Then, against that server: the documented journey and its
-docs; `mockserver verify` refusing a missing key (exit 4, in a few lines), a closed port (exit 3) and,
+docs; the container image's command served from the wheel as the image runs it (scripts/image_command.py);
+`mockserver verify` refusing a missing key (exit 4, in a few lines), a closed port (exit 3) and,
 with --require-all, a rule left unverified (exit 1); a client's test suite (examples/client-suite)
 with the jim_sandbox plugin. The verify step's summary must be docs/install.md's example; with
 --write-docs, the example is rewritten from this run instead.
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
+import image_command
 import yaml
 from contract_live import free_port
 
@@ -158,6 +160,9 @@ def main() -> int:
         check_example(verified, base_url, write_docs)
 
         check_journey(base_url)
+        # The container image's command (Dockerfile), run from this wheel's install as the image runs it.
+        ready, stopped, ids = image_command.serve_and_probe(bin_dir, free_port())
+        print(f"+ the image's command, as user {ids}: {ready}; stopped: {stopped}", flush=True)
         spec = run([mockserver, "spec"], elsewhere, 0, shown=0)
         assert "servers:\n- url: /\n" in spec, "mockserver spec prints a server other than the one serving it"
         verify = [mockserver, "verify", "--base-url", base_url]

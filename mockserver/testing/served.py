@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from mockserver import resources, serving
 from mockserver.app import create_app
 from mockserver.http import REQUESTS_PATH
-from mockserver.settings import Settings, problems
+from mockserver.misconfigured import problems
+from mockserver.settings import Settings
 from mockserver.startup import StartupError
 from mockserver.testing import received
 from mockserver.world.runs.clock import ManualClock
@@ -62,7 +63,7 @@ class Sandbox:
     def clear_journal(self) -> None:
         """Forget every request received so far (the jim_sandbox fixture does this before each test)."""
         self._journal_on()
-        httpx.delete(self.base_url + REQUESTS_PATH, timeout=ADMIN_SECONDS).raise_for_status()
+        httpx.delete(self.base_url + REQUESTS_PATH, headers=self._admin(), timeout=ADMIN_SECONDS).raise_for_status()
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[received.Request]:
         """The requests received, oldest first: of this method, to exactly this path (no query), when given."""
@@ -106,13 +107,20 @@ class Sandbox:
                 " or mockserver serve --journal N"
             )
 
+    def _admin(self) -> dict[str, str]:
+        """The admin token's header, when the sandbox was given one (then the journal asks for it)."""
+        token = self.settings.admin_token
+        return {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+
     def _entries(self, filters: dict[str, str | int], newest_first: bool) -> list[dict[str, Any]]:
         self._journal_on()
         entries: list[dict[str, Any]] = []
         page = 1
         while True:
             params = {**filters, "page": page, "pageSize": JOURNAL_PAGE}
-            response = httpx.get(self.base_url + REQUESTS_PATH, params=params, timeout=ADMIN_SECONDS)
+            response = httpx.get(
+                self.base_url + REQUESTS_PATH, params=params, headers=self._admin(), timeout=ADMIN_SECONDS
+            )
             response.raise_for_status()
             body = response.json()
             entries += body["entries"]

@@ -258,7 +258,9 @@ def test_no_form_of_a_redis_password_is_ever_printed(url: str) -> None:
 
 
 @pytest.mark.parametrize(("host", "warned"), [("192.0.2.1", True), ("127.0.0.1", False)])
-def test_a_journal_bound_beyond_loopback_is_warned_of_at_start_up(host: str, warned: bool, tmp_path: Path) -> None:
+def test_a_journal_bound_beyond_loopback_without_an_admin_token_is_warned_of_at_start_up(
+    host: str, warned: bool, tmp_path: Path
+) -> None:
     # 192.0.2.1 (TEST-NET-1) is on no interface here: the warning comes before the bind, which then fails
     # (exit 2), so nothing listens beyond loopback. 127.0.0.1 is served until it says so, then stopped.
     command = [sys.executable, "-m", "mockserver", "serve", "--host", host, "--port", "0", "--journal"]
@@ -274,4 +276,4 @@ def test_a_journal_bound_beyond_loopback_is_warned_of_at_start_up(host: str, war
         server.wait(timeout=30)
     output = log.read_text()
     assert ("serving on" in output) is not warned, output
-    assert ("request journal (/__admin/requests) is open to anyone" in output) is warned, output
+    assert ("the admin routes (/__admin/requests, the request journal) are closed" in output) is warned, output
