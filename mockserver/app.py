@@ -36,6 +36,7 @@ from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.rate_limit import Limiter, RateLimitMiddleware
 from mockserver.controls.security_headers import SecurityHeaders
 from mockserver.controls.shared_state import SharedRedis
+from mockserver.error_stage import RenderErrors
 from mockserver.memo import Memo, Memos
 from mockserver.preference import parse_prefer
 from mockserver.profiles import PROFILES
@@ -152,7 +153,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         CanonicalPath,
         HeadWithoutBody,
         # errors: anything raised below renders as the profile's error body.
-        partial(errors.RenderErrors, render=error_response),
+        partial(RenderErrors, render=error_response),
         # route: the operation for the method and path, each match kept.
         partial(RememberedRouting, memo=routes),
         # rate limit: JIM decides 429 before authentication.

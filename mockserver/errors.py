@@ -12,8 +12,6 @@ import orjson
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.http import JSON, in_method_order
 from mockserver.text import printable, quoted
@@ -280,41 +278,3 @@ def error_response(
 ) -> ConnexionResponse:
     """The one error handler, for everything the stack can raise: stamped with the world's time (`now`)."""
     return style.response(request, as_jim_error(request, exc), now())
-
-
-class RenderErrors:
-    """The errors stage: whatever a layer below raises before its answer has started is answered by `render`.
-
-    One layer in place of Connexion's two (ServerErrorMiddleware, ExceptionMiddleware), which would
-    call the same one handler for every class and status, after a trip through a thread pool."""
-
-    def __init__(self, app: ASGIApp, render: Callable[[ConnexionRequest, Exception], ConnexionResponse]) -> None:
-        self.app = app
-        self.render = render
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        except Exception as exc:
-            if started:
-                raise  # half an answer is on the wire: only closing the connection can say more
-            rendered = self.render(ConnexionRequest(scope, receive), exc)
-            exc.__traceback__ = None  # nothing keeps the frames of a request already answered
-            response = Response(
-                content=rendered.body,
-                status_code=rendered.status_code,
-                media_type=rendered.mimetype,
-                headers=rendered.headers,
-            )
-            await response(scope, receive, send)

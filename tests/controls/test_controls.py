@@ -30,7 +30,7 @@ from mockserver.controls.head import HeadWithoutBody
 from mockserver.controls.journal import JournalMiddleware
 from mockserver.controls.rate_limit import RateLimitMiddleware
 from mockserver.controls.security_headers import SecurityHeaders
-from mockserver.errors import RenderErrors
+from mockserver.error_stage import RenderErrors
 from mockserver.settings import Settings
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port
 
