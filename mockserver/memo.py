@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -37,7 +37,8 @@ class MemoFigures:
 class Memo(Generic[K, V]):
     """At most `bound` results of a pure function of the key, the least recently used out first.
 
-    Only results are kept: a key whose work raised (a refusal) is worked out afresh every time.
+    A caller puts only results: a key whose work raised (a refusal) is worked out afresh every time.
+    Values are never None, which `get` returns for a key not kept.
     """
 
     def __init__(self, name: str, bound: int) -> None:
@@ -67,11 +68,6 @@ class Memo(Generic[K, V]):
             self.kept.popitem(last=False)
             self.evictions += 1
         return value
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        """The result kept for `key`, else `make()`'s, kept; an exception from `make` is raised and nothing kept."""
-        found = self.get(key)
-        return found if found is not None else self.put(key, make())
 
     def figures(self) -> MemoFigures:
         return MemoFigures(self.name, self.bound, len(self.kept), self.hits, self.misses, self.evictions)

@@ -27,19 +27,6 @@ def test_a_memo_keeps_at_most_its_bound_the_least_recently_used_out_first() -> N
     assert (figures.hits, figures.misses) == (3, 1)
 
 
-def test_a_result_that_raised_is_never_kept() -> None:
-    memo: Memo[str, int] = Memo("refusals", 4)
-
-    def refuse() -> int:
-        raise ValueError("refused")
-
-    with pytest.raises(ValueError, match="refused"):
-        memo.get_or_make("x", refuse)
-    assert memo.figures().entries == 0
-    assert memo.get_or_make("x", lambda: 7) == 7
-    assert memo.get_or_make("x", refuse) == 7  # kept now: the refusing maker is not asked again
-
-
 def test_the_figures_line_says_bound_entries_hits_and_misses() -> None:
     memo: Memo[str, int] = Memo("routes", 10)
     memo.put("a", 1)
