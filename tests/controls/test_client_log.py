@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+import redis
 from starlette.testclient import TestClient
 
 from mockserver.controls.client_log import RedisLog, apply
@@ -16,7 +17,7 @@ from mockserver.controls.shared_state import SharedRedis
 from mockserver.world.runs.client_state import ClientState, ClientStates, Refused
 from mockserver.world.runs.clock import ManualClock
 from mockserver.world.runs.started import StartedRun
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, SEED_ACTIVITY
 
 EXECUTE = "/api/v1/synchronisation/connected-systems/2/run-profiles/6/execute"
 HOURLY = "76416817-d9f3-474d-8851-5bf9062cc715"
@@ -128,3 +129,26 @@ def test_a_full_log_refuses_the_write_and_keeps_what_it_has(redis_url: str) -> N
     assert [type(r).__name__ for r in results] == ["StartedRun", "StartedRun", "Refused"]
     assert results[2] == Refused("client writes", 2)
     assert kept == 2
+
+
+def commands(redis_url: str) -> int:
+    """Commands Redis has processed since its statistics were reset, less the INFO that asks."""
+    with redis.Redis.from_url(redis_url) as r:
+        return int(r.info("stats")["total_commands_processed"]) - 1
+
+
+def test_the_history_costs_no_round_trip_and_a_started_runs_progress_one(
+    make_client: Callable[..., TestClient], redis_url: str
+) -> None:
+    sandbox = make_client(redis_url=redis_url, access_log=False)
+    run = sandbox.post(EXECUTE, headers=ADMIN).json()["activityId"]
+    history = [f"/api/v1/activities/{SEED_ACTIVITY}", f"/api/v1/activities/{SEED_ACTIVITY}/items?pageSize=100"]
+    with redis.Redis.from_url(redis_url) as r:
+        r.config_resetstat()
+    for url in history * 3:
+        body(sandbox, url)
+    assert commands(redis_url) == 0
+    with redis.Redis.from_url(redis_url) as r:
+        r.config_resetstat()
+    body(sandbox, f"/api/v1/activities/{run}/progress")
+    assert commands(redis_url) == 1
