@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -168,12 +169,21 @@ class Handlers:
         return self.json_response(activity.stats_json)
 
     async def get_activity_progress(self, scope: Scope) -> Response:
-        moment = self.store.moment(await self.client(scope))
-        return self.json_response(progress_json(self.existing(params(scope), moment.activities), moment.now))
+        client, store = await self.client(scope), self.store
+        elapsed = store.clock.elapsed()  # read once: the run and retrievedAt at the same second
+        if client is None:
+            moment = store.moment()
+            return self.json_response(progress_json(self.existing(params(scope), moment.activities), moment.now))
+        activity = store.activity(params(scope).id or "", client, elapsed)
+        if activity is None:
+            raise self.refuse(errors.activity_not_found(params(scope).id or ""))
+        return self.json_response(progress_json(activity, store.start + timedelta(seconds=elapsed)))
 
     async def list_child_activities(self, scope: Scope) -> Response:
-        given, moment = params(scope), self.store.moment(await self.client(scope))
-        children = self.existing(given, moment.activities).children
+        given = params(scope)
+        # A started run has no children; the history's children are the history's.
+        children = self.existing(given, client=await self.client(scope)).children
+        moment = self.store.moment()
         window = self.window(given, len(children))
         rows = [moment.activities[c].header_json for c in children[window.start : window.stop]]
         return self.page_response(json_array(rows), window)

@@ -124,10 +124,7 @@ class RunHandlers:
 
     def in_progress(self, state: ClientState) -> list[tuple[StartedRun, Activity]]:
         """The runs whose tasks still exist, most recent first (JIM orders tasks by Timestamp descending)."""
-        store = self.store
-        elapsed = store.clock.elapsed()
-        found = [(run, store.run_activity(run, elapsed)) for run in state.runs.runs()]
-        return [(run, a) for run, a in reversed(found) if a.status == "InProgress"]
+        return list(reversed(self.store.in_progress(state)))
 
     async def task(self, scope: Scope) -> tuple[ClientState, StartedRun, Activity]:
         task_id = params(scope).id or ""

@@ -15,7 +15,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.world.activity import Activity
+from mockserver.world.activity import Activity, Listed
 from mockserver.world.connected_systems import ConnectedSystems, connected_systems
 from mockserver.world.epoch import history_end, shifted
 from mockserver.world.files import FixtureError
@@ -30,6 +30,7 @@ from mockserver.world.runs.client_state import ClientState, ClientStates
 from mockserver.world.runs.clock import Clock, ManualClock
 from mockserver.world.runs.executions import StartedExecution, past_executions
 from mockserver.world.runs.executions import Step as ExecutionStep
+from mockserver.world.runs.listed import StartedListing
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import Course, RunActivities
@@ -69,6 +70,7 @@ class Store:
     """What clients have changed, sandbox by sandbox: runs started, schedules run (world/runs/client_state.py)."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
     _with_runs: dict[str | None, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
+    _listed: dict[str | None, StartedListing] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def start(self) -> datetime:
@@ -88,8 +90,8 @@ class Store:
         return activity_id in self.static.activities or (self.live is not None and activity_id in self.live.ids)
 
     def moment(self, client: ClientState | None = None) -> Moment:
-        """The world as it stands now, with `client`'s started runs: read the clock once per request, and use what
-        this returns."""
+        """The world as it stands now, its list with `client`'s started runs: read the clock once per request, and use
+        what this returns. Its activities are the history's (a started run is read with `activity`)."""
         elapsed = self.clock.elapsed()
         now = self.start + timedelta(seconds=elapsed)
         key: Any = None
@@ -100,34 +102,48 @@ class Store:
             if known is None:
                 activities = {**self.static.activities, **moved}
                 known = self._moments[key] = Moment(now, activities, Listing(activities.values()))
-        started = self.started_activities(elapsed, client)
-        if started and client is not None:
-            # Kept for the last state each sandbox saw: runs move with the clock, so older states are rarely asked
-            # for again.
-            with_runs = (
-                key,
-                tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for a in started),
-            )
-            last = self._with_runs.get(client.sandbox)
-            if last is None or last[0] != with_runs:
-                activities = {**known.activities, **{a.id: a for a in started}}
-                last = (with_runs, Moment(now, activities, Listing(activities.values())))
-                self._with_runs[client.sandbox] = last
-            known = last[1]
-        return Moment(now, known.activities, known.listing)
-
-    def started_activities(self, elapsed: float, client: ClientState | None) -> list[Activity]:
         if client is None or self.run_activities is None:
-            return []
-        return [self.run_activities.activity(run, elapsed) for run in client.runs.runs()]
+            return Moment(now, known.activities, known.listing)
+        going, ended = self.listed(client).read(elapsed)
+        if not going and not ended:
+            return Moment(now, known.activities, known.listing)
+        # Kept for the last state each sandbox saw: runs move with the clock, so older states are rarely asked for
+        # again. An ended run never changes: how many have ended, the cancels taken, and how the moving ones stand fix
+        # the list.
+        state = (
+            key,
+            len(ended),
+            client.runs.version(),
+            tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for _, a in going),
+        )
+        last = self._with_runs.get(client.sandbox)
+        if last is None or last[0] != state:
+            rows: list[Listed] = [*known.activities.values(), *(a for _, a in going), *ended]
+            last = self._with_runs[client.sandbox] = (state, Moment(now, known.activities, Listing(rows)))
+        return Moment(now, known.activities, last[1].listing)
 
-    def activity(self, activity_id: str, client: ClientState | None = None) -> Activity | None:
-        """One activity as it stands now (one of `client`'s runs, or the history's); a run that does not move is
-        read without the clock."""
+    def listed(self, client: ClientState) -> StartedListing:
+        found = self._listed.get(client.sandbox)
+        if found is None or found.client is not client:
+            assert self.run_activities is not None
+            found = self._listed[client.sandbox] = StartedListing(client, self.run_activities)
+        return found
+
+    def in_progress(self, client: ClientState) -> list[tuple[StartedRun, Activity]]:
+        """`client`'s runs still in progress, oldest first, with their activities now."""
+        if self.run_activities is None:
+            return []
+        return self.listed(client).read(self.clock.elapsed())[0]
+
+    def activity(
+        self, activity_id: str, client: ClientState | None = None, elapsed: float | None = None
+    ) -> Activity | None:
+        """One activity as it stands now, or `elapsed` seconds after the start (one of `client`'s runs, or the
+        history's); a run that does not move is read without the clock."""
         if client is not None and self.run_activities is not None:
             run = client.runs.get(activity_id)
             if run is not None:
-                return self.run_activities.activity(run, self.clock.elapsed())
+                return self.run_activities.activity(run, self.clock.elapsed() if elapsed is None else elapsed)
         if self.live is not None and activity_id in self.live.ids:
             return self.moment().activities.get(activity_id)
         return self.static.activities.get(activity_id)
@@ -137,6 +153,7 @@ class Store:
         if self.clients is not None:
             self.clients.drop(sandbox)
         self._with_runs.pop(sandbox, None)
+        self._listed.pop(sandbox, None)
 
     def run_activity(self, run: StartedRun, elapsed: float) -> Activity:
         assert self.run_activities is not None
