@@ -60,6 +60,12 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
+def fires_schedules(settings: Settings) -> bool:
+    """`--scheduler` / `--no-scheduler` as given; else on, but off with a hand-turned clock, where nothing happens
+    that the test did not ask for."""
+    return settings.scheduler if settings.scheduler is not None else not settings.hand_turned_clock
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
     before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
@@ -80,6 +86,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         clock=clock,
         live_seconds=settings.live_run_seconds,
         ends_at=history_ends(settings.epoch, origin),
+        scheduler=fires_schedules(settings),
     )
     # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
     # header) is read from it, as the activities' times and /progress's retrievedAt are.

@@ -32,6 +32,7 @@ from mockserver.world.runs.executions import Step as ExecutionStep
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import Course, RunActivities
+from mockserver.world.runs.scheduler import FiredExecutions, FiredRuns, Scheduler
 from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
 from mockserver.world.times import seconds, utc
@@ -66,8 +67,11 @@ class Store:
     run_activities: RunActivities | None = None
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     """The schedules and their steps (fixtures/schedules.json), in file order."""
-    executions: MemoryExecutionStore | None = None
+    executions: MemoryExecutionStore | FiredExecutions | None = None
     """The schedule executions clients have started (world/runs/executions.py)."""
+    scheduler: Scheduler | None = None
+    """The schedules' firings by the clock (world/runs/scheduler.py), merged into `runs` and `executions`; None with
+    --no-scheduler."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
     _with_runs: dict[str, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -187,6 +191,7 @@ def load_store(
     clock: Clock | None = None,
     live_seconds: float = DEFAULT_LIVE_SECONDS,
     ends_at: datetime | None = None,
+    scheduler: bool = True,
 ) -> Store:
     """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas.
 
@@ -217,14 +222,22 @@ def load_store(
     static = Moment(start, activities, Listing(activities.values()))
     rendered = connected_systems(systems, activities.values())
     runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
-    started = MemoryRunStore(seed)
-    runs.lookup = started.get
+    started: RunStore = MemoryRunStore(seed)
     schedules = {k: shifted_schedule(s, reader.offset) for k, s in schedules.items()}
     sources = (*sources, str(fixtures / SCHEDULES_FILE))
     history = past_executions(schedules, activities, start, fixtures / SCHEDULES_FILE)
-    executions = MemoryExecutionStore(seed, history=history)
+    kept = MemoryExecutionStore(seed, history=history)
+    executions: MemoryExecutionStore | FiredExecutions = kept
+    clock = clock or ManualClock()
+    fired = None
+    if scheduler:  # the fired runs and executions are merged into the stores a client's requests read and write
+        # A schedule whose last execution in the history is still running at the start fires once it has ended.
+        busy = {e.schedule_id: live_seconds for e in history if live is not None and live.ids.intersection(e.runs)}
+        fired = Scheduler(seed, schedules, start, runs, busy)
+        started, executions = FiredRuns(started, fired, clock), FiredExecutions(kept, fired, clock)
+    runs.lookup = started.get
     return Store(
-        static, keys, seed, clock or ManualClock(), live, sources, rendered, started, runs, schedules, executions
+        static, keys, seed, clock, live, sources, rendered, started, runs, schedules, executions, scheduler=fired
     )
 
 
