@@ -153,7 +153,7 @@ PROBES = (
         "search=entra&sortBy=nextRunTime&sortDescending=true",
         activity=None,
         base=SCHEDULES,
-    ),  # fmt: skip
+    ),
     Probe("schedules, sortDescending in capitals", "sortDescending=TRUE", activity=None, base=SCHEDULES),
     Probe("a schedule", activity="{schedule}", part="", base=SCHEDULES),
     Probe("unknown schedule", activity="{missing}", part="", base=SCHEDULES),

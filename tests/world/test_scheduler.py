@@ -162,6 +162,14 @@ def test_the_same_clock_gives_the_same_bytes_however_it_got_there(
     assert fired(one) == []
     step_by_step.set(86_400)
     assert one.get(url, headers=ADMIN).content == other.get(url, headers=ADMIN).content
+    # Set back past firings forgotten since (24 hourly ones, 20 kept), or past none: as a fresh world there.
+    few = ManualClock(18_000)
+    two = make_client(clock=few, access_log=False)
+    assert len(fired(two)) == 5
+    for clock, client, back in ((step_by_step, one, 20_000), (few, two, 10_000)):
+        clock.set(back)
+        fresh = make_client(clock=ManualClock(back), access_log=False)
+        assert client.get(url, headers=ADMIN).content == fresh.get(url, headers=ADMIN).content
 
 
 def test_fired_ids_are_the_seeds_and_never_a_client_started_runs(make_client: Callable[..., TestClient]) -> None:

@@ -22,6 +22,7 @@ never meet the ids of runs and executions clients start.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -111,9 +112,13 @@ class Scheduler:
         self._upto = -1.0
 
     def advance(self, elapsed: float) -> None:
-        """Work the firings out up to `elapsed` seconds (from the start again if the clock went back)."""
+        """Work the firings out up to `elapsed` seconds. An earlier reading (another thread's, or a clock set back)
+        is answered from what is kept, filtered by time, unless a firing it should see has been forgotten since:
+        then they are worked out from the start again."""
         with self._lock:
             if elapsed < self._upto:
+                if not any(self._forgotten_since(track, elapsed) for track in self._tracks.values()):
+                    return
                 self._reset()
             self._upto = elapsed
             for key, track in self._tracks.items():
@@ -121,6 +126,11 @@ class Scheduler:
                     if track.next_at >= track.busy:
                         self._fire(self.schedules[key], track, track.next_at)
                     track.next_at = self._seconds(track.cron.after(self.start + timedelta(seconds=track.next_at)))
+
+    @staticmethod
+    def _forgotten_since(track: Track, elapsed: float) -> bool:
+        later = sum(1 for e in track.recent if e.started > elapsed)
+        return later > 0 and track.count > len(track.recent)
 
     def _fire(self, schedule: Schedule, track: Track, at: float) -> None:
         track.count += 1
@@ -237,7 +247,8 @@ class FiredRuns:
     def runs(self) -> Iterator[StartedRun]:
         """The client's runs and the fired runs kept now, in the order they started."""
         fired = [self.cancels.seen(r) for r in self.scheduler.runs(self.clock.elapsed())]
-        return iter(sorted([*self.inner.runs(), *(r for r in fired if r)], key=lambda r: r.started))
+        # A merge, not a sort: the client's runs keep their own order (a clock set back may start one earlier).
+        return heapq.merge(self.inner.runs(), (r for r in fired if r), key=lambda r: r.started)
 
     def version(self) -> int:
         return self.inner.version() + len(self.cancels.kept)
@@ -269,4 +280,4 @@ class FiredExecutions:
     def executions(self) -> Iterator[StartedExecution]:
         """The history's, the client's and the fired executions kept now, in the order they were queued."""
         fired = [self.cancels.seen(e) for e in self.scheduler.executions(self.clock.elapsed())]
-        return iter(sorted([*self.inner.executions(), *(e for e in fired if e)], key=lambda e: e.started))
+        return heapq.merge(self.inner.executions(), (e for e in fired if e), key=lambda e: e.started)
