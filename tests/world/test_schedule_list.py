@@ -38,6 +38,8 @@ def test_the_order(sort_by: str | None, descending: bool, expected: str) -> None
     assert "".join(r["id"] for r in order(ROWS, sort_by, descending)) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [(None, "bacd"), (" \t", "bacd"), ("entra", "d"), ("A", "ad"), ("z", "")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [(None, "bacd"), (" \t", "bacd"), ("entra", "d"), ("A", "ad"), ("z", "")]
+)
 def test_search(text: str | None, expected: str) -> None:
     assert "".join(r["id"] for r in search(ROWS, text)) == expected
