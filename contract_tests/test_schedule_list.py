@@ -94,7 +94,7 @@ def test_search_keeps_the_schedules_whose_name_or_description_holds_the_text(tar
         assert len(found) == 2, "a name and a description mention Entra ID"
 
 
-@pytest.mark.parametrize("value", ["maybe", "1", "yes"])
+@pytest.mark.parametrize("value", ["maybe", "1", "yes", ""])
 def test_sort_descending_is_a_boolean(target: Target, value: str) -> None:
     target.assert_validation_error(target.admin(SCHEDULES_URL, sortDescending=value), "sortDescending")
 
