@@ -62,9 +62,21 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
+def fires_schedules(settings: Settings) -> bool:
+    """`--scheduler` / `--no-scheduler` as given; else on, but off with a hand-turned clock, where nothing happens
+    that the test did not ask for."""
+    return settings.scheduler if settings.scheduler is not None else not settings.hand_turned_clock
+
+
 def world_settings(settings: Settings) -> dict[str, Any]:
-    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids."""
-    return {"seed": settings.seed, "clock_rate": settings.clock_rate, "epoch": settings.epoch}
+    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids, and
+    whether schedules fire."""
+    return {
+        "seed": settings.seed,
+        "clock_rate": settings.clock_rate,
+        "epoch": settings.epoch,
+        "scheduler": fires_schedules(settings),
+    }
 
 
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
@@ -96,6 +108,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         clock=clock,
         live_seconds=settings.live_run_seconds,
         ends_at=history_ends(settings.epoch, origin),
+        scheduler=fires_schedules(settings),
     )
     # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
     # header) is read from it, as the activities' times and /progress's retrievedAt are.

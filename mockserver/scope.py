@@ -84,6 +84,7 @@ class Params:
     search: str | None = None
     sort_by: str | None = None
     sort_direction: str | None = None
+    sort_descending: bool | None = None
     filter: str | None = None
     prefer: Preference | None = None
     """The parsed Prefer header, when the server honours it."""
@@ -113,6 +114,7 @@ FIELDS = {
     "search": "search",
     "sortBy": "sort_by",
     "sortDirection": "sort_direction",
+    "sortDescending": "sort_descending",
     "filter": "filter",
     "Prefer": "prefer",
     "targetType": "target_type",

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     hand_turned_clock: bool = Field(
         False, description="The world's clock moves only when a test turns it (jim_sandbox.advance); not for serve."
     )
+    scheduler: bool | None = Field(
+        None,
+        description="Fire enabled schedules by the world's clock as JIM does (docs/api.md); on unless the clock"
+        " is hand-turned (then scheduler=True).",
+    )
     clock_origin: float | None = Field(
         None,
         ge=0,

@@ -30,11 +30,11 @@ from mockserver import compat, errors
 from mockserver.api import handlers, params, webui
 from mockserver.controls import rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.world import paging, store
+from mockserver.world import paging, schedule_list, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world.runs import live, run_activity, started
+from mockserver.world.runs import live, run_activity, scheduler, started
 
 ENV = "TEETH_MUTANT"
 """Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
@@ -293,17 +293,29 @@ def scheduled_steps_run_at_once() -> None:
     original = replace(
         run_activity.RunActivities,
         "course",
-        lambda self, run: original(self, dataclasses.replace(run, schedule=None)),
+        lambda self, run, lookup=None: original(self, dataclasses.replace(run, schedule=None), lookup),
     )
 
 
 def failed_step_does_not_stop_the_schedule() -> None:
     # A step that fails is passed over: the steps after it run as if it continued on failure.
-    def course(self: run_activity.RunActivities, run: started.StartedRun) -> run_activity.Course:
+    def course(self: run_activity.RunActivities, run: started.StartedRun, lookup: Any = None) -> run_activity.Course:
         step = run.schedule
-        return original(self, dataclasses.replace(run, schedule=step and dataclasses.replace(step, halt=False)))
+        return original(self, dataclasses.replace(run, schedule=step and dataclasses.replace(step, halt=False)), lookup)
 
     original = replace(run_activity.RunActivities, "course", course)
+
+
+def schedules_fire_a_poll_late() -> None:
+    # The scheduler fires 30 seconds after each occurrence (as if every firing waited for JIM's next poll).
+    original = replace(
+        scheduler.Scheduler, "_fire", lambda self, schedule, track, at: original(self, schedule, track, at + 30)
+    )
+
+
+def schedule_sort_ignores_descending() -> None:
+    # sortDescending=true lists the schedules in the ascending order.
+    original = replace(schedule_list, "order", lambda rows, sort_by, descending: original(rows, sort_by, False))
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
@@ -353,6 +365,11 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "failed_step_does_not_stop_the_schedule": (
         "the steps after a failed step run, as if it continued on failure",
         failed_step_does_not_stop_the_schedule,
+    ),
+    "schedules_fire_a_poll_late": ("schedules fire 30 s after each occurrence", schedules_fire_a_poll_late),
+    "schedule_sort_ignores_descending": (
+        "the schedule list ignores sortDescending=true",
+        schedule_sort_ignores_descending,
     ),
 }
 

@@ -25,7 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**settings): the sandbox the jim_sandbox fixture gives this test, with mockserver serve's settings"
         " as keywords (profile='jim', rate_limit=True, rate_limit_per_key=5, prefer=True, journal_size=50,"
-        " fault_rate=0.1, latency_ms='50:200', seed=7, hand_turned_clock=True, fixtures_dir=...)",
+        " fault_rate=0.1, latency_ms='50:200', seed=7, hand_turned_clock=True, scheduler=True, fixtures_dir=...;"
+        " with a hand-turned clock schedules fire only with scheduler=True)",
     )
 
 

@@ -111,6 +111,32 @@ def test_hand_turned(jim_sandbox, run):
     jim_sandbox.assert_polled_no_faster_than(2)
 
 
+def fired_by_the_scheduler(sandbox):
+    url = sandbox.base_url + "/api/v1/schedule-executions"
+    rows = httpx.get(url, headers={"X-Api-Key": sandbox.admin_key}, params={"pageSize": 100}, timeout=10).json()
+    return [row for row in rows["items"] if row["initiatedByName"] == "Scheduler Service"]
+
+
+@pytest.mark.jim_sandbox(hand_turned_clock=True, scheduler=True)
+def test_schedules_fire(jim_sandbox):
+    jim_sandbox.advance(3600)  # past Hourly Entra ID Delta's next run time, 08:00
+    (execution,) = fired_by_the_scheduler(jim_sandbox)
+    headers = {"X-Api-Key": jim_sandbox.admin_key}
+    url = jim_sandbox.base_url + "/api/v1/schedule-executions/" + execution["id"]
+    steps = httpx.get(url, headers=headers, timeout=10).json()["steps"]
+    for step in steps:
+        url = jim_sandbox.base_url + "/api/v1/activities/" + step["activityId"]
+        activity = httpx.get(url, headers=headers, timeout=10).json()
+        assert (activity["scheduleExecutionId"], activity["initiatedByType"]) == (execution["id"], "System")
+    assert len(steps) == 2
+
+
+@pytest.mark.jim_sandbox(hand_turned_clock=True)
+def test_schedules_wait_to_be_asked(jim_sandbox):
+    jim_sandbox.advance(3600)
+    assert fired_by_the_scheduler(jim_sandbox) == []
+
+
 def test_not_hand_turned(jim_sandbox):
     with pytest.raises(RuntimeError, match="hand_turned_clock=True"):
         jim_sandbox.advance(1)
@@ -156,6 +182,8 @@ def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(t
         "test_reader",
         "test_recorded_a",
         "test_recorded_b",
+        "test_schedules_fire",
+        "test_schedules_wait_to_be_asked",
         "test_stateful[1]",
         "test_stateful[2]",
     ], done.stdout[-3000:]
