@@ -17,7 +17,7 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.resolver import Resolver
 
 from mockserver import errors, http
-from mockserver.api.auth import IdentifyCaller, require_administrator
+from mockserver.api.auth import IdentifyCaller, Resolve, SandboxUnavailable, require_administrator
 from mockserver.api.docs import Docs
 from mockserver.api.handlers import RENDERED_PAGES, Handlers, PageKey
 from mockserver.api.params import PARSED_REQUESTS, HeaderCheck, OperationRules, ParsedKey, first_values
@@ -31,11 +31,13 @@ from mockserver.controls.cors import Cors
 from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
-from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJournal, RedisJournal
+from mockserver.controls.journal import SANDBOX_JOURNAL_SIZE, Journal, JournalMiddleware, MemoryJournal, RedisJournal
 from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.rate_limit import Limiter, RateLimitMiddleware
+from mockserver.controls.sandbox_routes import SandboxRoutes
+from mockserver.controls.sandboxes import MemoryRegistry, RedisRegistry, Registry
 from mockserver.controls.security_headers import SecurityHeaders
-from mockserver.controls.shared_state import SharedRedis
+from mockserver.controls.shared_state import RedisUnavailable, SharedRedis
 from mockserver.error_stage import RenderErrors
 from mockserver.memo import Memo, Memos
 from mockserver.preference import parse_prefer
@@ -60,10 +62,26 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
-def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
+def sandbox_resolver(registry: Registry) -> Resolve:
+    """The identify stage's view of the registry: a key to (sandbox id, key digest), or None."""
+
+    async def resolve(secret: str) -> tuple[str, str] | None:
+        try:
+            found = await registry.resolve(secret)
+        except RedisUnavailable as exc:
+            raise SandboxUnavailable(str(exc)) from None
+        return (found.id, found.key_sha256) if found is not None else None
+
+    return resolve
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, clock: Clock | None = None, registry: Registry | None = None
+) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
     before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
-    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand)."""
+    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand). `registry`: the private
+    sandboxes' (by default in memory, or in Redis with `redis_url`), when `sandboxes` is on."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
     # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
@@ -107,9 +125,17 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         readiness=shared.problem if shared else None,
         pages=pages,
     )
+    if settings.sandboxes and registry is None:
+        idle = settings.sandbox_idle_seconds
+        registry = (
+            RedisRegistry(shared, settings.sandboxes, idle) if shared else MemoryRegistry(settings.sandboxes, idle)
+        )
     journal: Journal | None = None
-    if settings.journal_size:
-        journal = RedisJournal(shared, settings.journal_size) if shared else MemoryJournal(settings.journal_size)
+    if settings.journal_size or registry is not None:
+        # Each private sandbox has a journal of its own (of --journal N entries, else SANDBOX_JOURNAL_SIZE).
+        capacity = settings.journal_size or SANDBOX_JOURNAL_SIZE
+        idle_ms = settings.sandbox_idle_seconds * 1000
+        journal = RedisJournal(shared, capacity, idle_ms) if shared else MemoryJournal(capacity)
     limiter = None
     if settings.rate_limit:
         limiter = Limiter(
@@ -144,9 +170,14 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         # date: every answer's Date header from the world's clock (uvicorn's, the wall's, is off).
         partial(DateHeader, now=now),
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
-        partial(IdentifyCaller, keys=store.keys, key_header=key_header),
+        partial(
+            IdentifyCaller,
+            keys=store.keys,
+            key_header=key_header,
+            sandboxes=sandbox_resolver(registry) if registry is not None else None,
+        ),
         # controls that see every request and its answer.
-        *([partial(JournalMiddleware, journal=journal, now=now)] if journal else []),
+        *([partial(JournalMiddleware, journal=journal, now=now, shared=settings.journal_size > 0)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
@@ -197,12 +228,18 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app.add_url_rule(http.SPEC_PATH, "openapi", reference.spec, methods=every)
     app.add_url_rule(http.REFERENCE_PATH, "reference", reference.page, methods=every)
     app.add_url_rule(http.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=every)
-    if journal is not None:
-        # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
+    # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    admin = AdminGuard(token, open_without_token=is_loopback(settings.host))
+    if journal is not None and settings.journal_size:
         journal_routes = JournalRoutes(journal, read_query=first_values)
-        token = settings.admin_token.get_secret_value() if settings.admin_token else None
-        admin = AdminGuard(token, open_without_token=is_loopback(settings.host))
         app.add_url_rule(http.REQUESTS_PATH, "journal", admin.guard(journal_routes.dispatch), methods=every)
+    if journal is not None and registry is not None:
+        sandbox_routes = SandboxRoutes(registry, journal, read_query=first_values)
+        one = http.SANDBOXES_PATH + "/{id}"
+        app.add_url_rule(http.SANDBOXES_PATH, "sandboxes", admin.guard(sandbox_routes.collection), methods=every)
+        app.add_url_rule(one, "sandbox", admin.guard(sandbox_routes.member), methods=every)
+        app.add_url_rule(one + "/requests", "sandbox-journal", admin.guard(sandbox_routes.requests), methods=every)
     return app
 
 

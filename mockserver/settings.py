@@ -23,7 +23,6 @@ JOURNAL_FLAG_SIZE = 100
 """The journal's size when `--journal` is given without a number."""
 FIXTURE_JOURNAL_SIZE = 10_000
 """The journal's size in the jim_sandbox pytest fixture, which records every request unless told otherwise."""
-
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
 _TOKEN = re.compile(r"[!-~]{16,256}")
@@ -146,6 +145,12 @@ class Settings(BaseSettings):
     security_headers: bool = Field(
         False, description="Send the security headers JIM sends (nosniff, DENY, CSP, …); the jim profile always does."
     )
+    sandboxes: int = Field(
+        0, ge=0, le=10_000, description="Up to N private sandboxes at once (POST /__admin/sandboxes); 0 is off."
+    )
+    sandbox_idle_seconds: int = Field(
+        3600, ge=10, le=604_800, description="A private sandbox unused for this many seconds ends; its key is refused."
+    )
     redis_url: str | None = Field(
         None, description="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
     )
@@ -184,7 +189,7 @@ class Settings(BaseSettings):
     @property
     def shares_state(self) -> bool:
         """Whether any control keeps state that several workers must share."""
-        return self.rate_limit or self.journal_size > 0
+        return self.rate_limit or self.journal_size > 0 or self.sandboxes > 0
 
     @model_validator(mode="before")
     @classmethod
@@ -285,7 +290,7 @@ class Settings(BaseSettings):
     def _shared_state_needs_redis(self) -> Settings:
         # Each worker would count and journal alone: a per-key limit of 300 would let 300 x N through.
         if self.workers > 1 and self.shares_state and self.redis_url is None:
-            raise ValueError("rate limiting and the journal need --redis-url with more than one worker, to share them")
+            raise ValueError("rate limits, the journal and sandboxes need --redis-url with more than one worker")
         return self
 
 
