@@ -95,11 +95,11 @@ def admin_closed() -> JimError:
     )
 
 
-def sandbox_not_found(sandbox_id: str, idle_seconds: int) -> JimError:
+def sandbox_not_found(sandbox_id: str, idle_seconds: float) -> JimError:
     return JimError(
         404,
         "NOT_FOUND",
-        f"No private sandbox {quoted(sandbox_id)}: it never existed, was deleted, or ended after {idle_seconds:,}"
+        f"No private sandbox {quoted(sandbox_id)}: it never existed, was deleted, or ended after {idle_seconds:,g}"
         " seconds unused.",
     )
 

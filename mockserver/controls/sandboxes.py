@@ -79,7 +79,7 @@ class SandboxesFull(Exception):
 
 class Registry(Protocol):
     bound: int
-    idle_seconds: int
+    idle_seconds: float
 
     async def create(self) -> tuple[Sandbox, str]:
         """A new sandbox and its key (the only time the key is known); SandboxesFull past the bound."""
@@ -104,7 +104,7 @@ def matches(sandbox: Sandbox | None, secret: str) -> Sandbox | None:
 class MemoryRegistry:
     """This process's sandboxes: a dict, each with when it was last used; `ended` hears of each one that ends."""
 
-    def __init__(self, bound: int, idle_seconds: int, wall: Wall = time.monotonic) -> None:
+    def __init__(self, bound: int, idle_seconds: float, wall: Wall = time.monotonic) -> None:
         self.bound = bound
         self.idle_seconds = idle_seconds
         self.wall = wall
@@ -185,11 +185,11 @@ class RedisRegistry:
     """Every replica's sandboxes: a hash per sandbox expiring after `idle_seconds` unused, and a sorted set of ids
     by last use, for the bound. Every use under the pool's deadline (RedisUnavailable past it)."""
 
-    def __init__(self, shared: SharedRedis, bound: int, idle_seconds: int) -> None:
+    def __init__(self, shared: SharedRedis, bound: int, idle_seconds: float) -> None:
         self.shared = shared
         self.bound = bound
         self.idle_seconds = idle_seconds
-        self.idle_ms = idle_seconds * 1000
+        self.idle_ms = round(idle_seconds * 1000)
         self._create = shared.client.register_script(CREATE)
         self._touch = shared.client.register_script(TOUCH)
 
