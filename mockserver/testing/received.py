@@ -179,10 +179,10 @@ class Received:
 
     base_url: str
 
-    def journal_url(self) -> str:
+    def _journal_url(self) -> str:
         return self.base_url + REQUESTS_PATH
 
-    def journal_capacity(self) -> int:
+    def _journal_capacity(self) -> int:
         raise NotImplementedError
 
     def _admin(self) -> dict[str, str]:
@@ -199,7 +199,7 @@ class Received:
     def clear_journal(self) -> None:
         """Forget every request received so far (the jim_sandbox fixture does this before each test)."""
         self._journal_on()
-        httpx.delete(self.journal_url(), headers=self._admin(), timeout=ADMIN_SECONDS).raise_for_status()
+        httpx.delete(self._journal_url(), headers=self._admin(), timeout=ADMIN_SECONDS).raise_for_status()
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Request]:
         """The requests received, oldest first: of this method, to exactly this path (no query), when given."""
@@ -229,7 +229,7 @@ class Received:
         raise AssertionError(failure + self._dropped())
 
     def _dropped(self) -> str:
-        capacity = self.journal_capacity()
+        capacity = self._journal_capacity()
         if len(self._entries({}, newest_first=True)) < capacity:
             return ""
         return f"\n(the journal keeps the last {capacity} requests: older ones are not listed)"
@@ -240,7 +240,7 @@ class Received:
         page = 1
         while True:
             params = {**filters, "page": page, "pageSize": JOURNAL_PAGE}
-            response = httpx.get(self.journal_url(), params=params, headers=self._admin(), timeout=ADMIN_SECONDS)
+            response = httpx.get(self._journal_url(), params=params, headers=self._admin(), timeout=ADMIN_SECONDS)
             response.raise_for_status()
             body = response.json()
             entries += body["entries"]

@@ -50,7 +50,7 @@ class Sandbox(Received):
             )
         self.clock.advance(seconds)
 
-    def journal_capacity(self) -> int:
+    def _journal_capacity(self) -> int:
         return self.settings.journal_size
 
     def _journal_on(self) -> None:

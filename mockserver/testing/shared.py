@@ -77,10 +77,10 @@ class SharedSandbox(Received):
             " test process can be turned by hand (hand_turned_clock=True, without --jim-sandbox-url)"
         )
 
-    def journal_url(self) -> str:
+    def _journal_url(self) -> str:
         return self.base_url + self.requests_path
 
-    def journal_capacity(self) -> int:
+    def _journal_capacity(self) -> int:
         return self.capacity
 
     def _admin(self) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,11 +13,9 @@ from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
 from contract_tests.envelope import assert_error
-from mockserver.app import create_app
 from mockserver.controls.sandboxes import MemoryRegistry, Sandbox
 from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.settings import PROJECT_ROOT, Settings
-from mockserver.world.runs.clock import ManualClock
 from tests.conftest import ADMIN, SEED_ACTIVITY
 from tests.controls.test_sandboxes import KEY, Wall
 from tests.declared import resolved
@@ -54,20 +52,9 @@ def entries(client: TestClient, journal: str, **filters: Any) -> list[dict[str, 
 
 
 @pytest.fixture
-def app_client() -> Iterator[Callable[..., TestClient]]:
-    """make(registry=None, **settings) -> a started client of a new app."""
-    opened: list[TestClient] = []
-
-    def make(registry: Any = None, **settings: Any) -> TestClient:
-        app = create_app(Settings(**{"access_log": False, **settings}), clock=ManualClock(), registry=registry)
-        client = app.test_client()
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
+def app_client(make_client: Callable[..., TestClient]) -> Callable[..., TestClient]:
+    """make(registry=None, **settings) -> a started client of a new app, without an access log."""
+    return lambda **settings: make_client(**{"access_log": False, **settings})
 
 
 def test_sandboxes_are_off_by_default(client: TestClient) -> None:
