@@ -33,20 +33,21 @@ def key_prefix(secret: str | None) -> str | None:
 class Caller:
     """Who sent the request: the key sent, and the key it authenticates as, looked up at most once per request."""
 
-    def __init__(
-        self, keys: KeyStore, secret: str | None, *, sandbox: str | None = None, sandbox_key: ApiKey | None = None
-    ) -> None:
-        """`sandbox`, `sandbox_key`: a private sandbox's id and its key, when the identify stage resolved the secret
-        as one (its key is then not looked up among the fixtures' keys)."""
+    def __init__(self, keys: KeyStore, secret: str | None) -> None:
         self.keys = keys
         self.secret = secret
         """The key sent, or None when there is none or several that disagree (no "first one wins" guessing)."""
-        self.sandbox = sandbox
+        self.sandbox: str | None = None
         """The private sandbox whose key was sent (its id), or None: the shared world of the fixture keys."""
         self.unavailable = False
         """The sent key has a sandbox key's form and the sandbox registry (Redis) could not be asked: 503."""
-        if sandbox is not None:
-            self.__dict__["key"] = sandbox_key  # the cached_property below, already resolved
+
+    def settle(self, key: ApiKey | None, sandbox: str | None = None, *, unavailable: bool = False) -> None:
+        """The identify stage resolved a sandbox key's form itself: `key` is what it authenticates as (never then
+        looked up among the fixtures' keys), `sandbox` whose it is."""
+        self.__dict__["key"] = key  # the cached_property below, already resolved
+        self.sandbox = sandbox
+        self.unavailable = unavailable
 
     @cached_property
     def key(self) -> ApiKey | None:

@@ -40,29 +40,22 @@ def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
     return found
 
 
-async def identify_sandbox(scope: Scope, keys: KeyStore, secret: str, resolve: Resolve) -> Caller:
+async def identify_sandbox(found: Caller, secret: str, resolve: Resolve, scope: Scope) -> None:
     """A sandbox key's caller: its sandbox and an Administrator key when the sandbox lives, else no usable key (the
-    same 401 as any unknown key: no oracle); marked unavailable when the registry cannot be asked."""
+    same 401 as any unknown key: no oracle); marked unavailable (503) when the registry cannot be asked."""
     try:
-        found = await resolve(secret)
+        resolved = await resolve(secret)
     except SandboxUnavailable as exc:
-        unknown = Caller(keys, secret)
-        unknown.unavailable = True
-        unknown.__dict__["key"] = None
-        leave_caller(scope, unknown)
+        found.settle(None, unavailable=True)
         mark_shared_state_failed(scope)
         logger.warning("%s: answered 503, %s", request_line(scope), exc)
-        return unknown
-    if found is None:
-        unknown = Caller(keys, secret)
-        unknown.__dict__["key"] = None
-        leave_caller(scope, unknown)
-        return unknown
-    sandbox_id, sha256 = found
+        return
+    if resolved is None:
+        found.settle(None)
+        return
+    sandbox_id, sha256 = resolved
     key = ApiKey(name=f"sandbox {sandbox_id}", sha256=sha256, roles=SANDBOX_ROLES, enabled=True, expires_at=None)
-    known = Caller(keys, secret, sandbox=sandbox_id, sandbox_key=key)
-    leave_caller(scope, known)
-    return known
+    found.settle(key, sandbox_id)
 
 
 class IdentifyCaller:
@@ -84,7 +77,7 @@ class IdentifyCaller:
         if scope["type"] == "http":
             found = identify(scope, self.keys, self.key_header)
             if self.sandboxes is not None and found.secret and found.secret.startswith(SANDBOX_KEY_PREFIX):
-                await identify_sandbox(scope, self.keys, found.secret, self.sandboxes)
+                await identify_sandbox(found, found.secret, self.sandboxes, scope)
         await self.app(scope, receive, send)
 
 

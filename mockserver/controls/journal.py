@@ -12,7 +12,7 @@ import ctypes
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
 import orjson
@@ -69,6 +69,9 @@ class MemoryJournal:
         self._entries: deque[bytes] = deque(maxlen=capacity)
         self._sandboxes: dict[str, deque[bytes]] = {}
         """At most one partition per live sandbox: the registry's `ended` drops a sandbox's (`forget`)."""
+        self.alive: Callable[[str], bool] = lambda sandbox: True
+        """Whether a sandbox lives (the registry's): an entry of one that ended while its request was under way
+        is not kept, so no partition outlives its sandbox."""
 
     def _partition(self, sandbox: str | None) -> deque[bytes]:
         if sandbox is None:
@@ -78,6 +81,8 @@ class MemoryJournal:
 
     async def record(self, entry: bytes, sandbox: str | None = None) -> None:
         if sandbox is not None and sandbox not in self._sandboxes:
+            if not self.alive(sandbox):
+                return
             self._sandboxes[sandbox] = deque(maxlen=self.capacity)
         self._partition(sandbox).appendleft(entry)
 

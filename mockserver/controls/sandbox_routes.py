@@ -27,7 +27,9 @@ class SandboxRoutes:
         self.journal = journal
         self.journal_routes = JournalRoutes(journal, read_query=read_query)
         if isinstance(registry, MemoryRegistry) and isinstance(journal, MemoryJournal):
-            registry.ended.append(journal.forget)  # a sandbox's entries end with it (in Redis, they expire with it)
+            # A sandbox's entries end with it (in Redis, they expire with it).
+            registry.ended.append(journal.forget)
+            journal.alive = registry.alive
 
     def described(self, sandbox: Sandbox) -> dict[str, object]:
         return {

@@ -111,6 +111,10 @@ class MemoryRegistry:
         self.ended: list[Callable[[str], None]] = []
         self._live: dict[str, tuple[Sandbox, float]] = {}
 
+    def alive(self, sandbox_id: str) -> bool:
+        """Whether the sandbox is still registered (it may be idle past its time until something looks)."""
+        return sandbox_id in self._live
+
     def _sweep(self) -> None:
         oldest = self.wall() - self.idle_seconds
         for sandbox_id in [i for i, (_, used) in self._live.items() if used <= oldest]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,9 @@ from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
 
 from contract_tests.envelope import assert_error
+from mockserver.api.params import first_values
+from mockserver.controls.journal import MemoryJournal
+from mockserver.controls.sandbox_routes import SandboxRoutes
 from mockserver.controls.sandboxes import MemoryRegistry, Sandbox
 from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.settings import PROJECT_ROOT, Settings
@@ -261,3 +265,18 @@ def test_without_its_registry_a_sandbox_key_is_503_and_fixture_keys_are_served(
 def test_sandboxes_with_several_workers_need_redis() -> None:
     with pytest.raises(ValueError, match="need --redis-url"):
         Settings(sandboxes=2, workers=2)
+
+
+def test_an_entry_of_a_sandbox_ended_while_its_request_was_under_way_is_not_kept() -> None:
+    registry, journal = MemoryRegistry(2, 60), MemoryJournal(10)
+    SandboxRoutes(registry, journal, read_query=first_values)
+
+    async def scenario() -> tuple[int, list[bytes]]:
+        sandbox, _ = await registry.create()
+        await journal.record(b"{}", sandbox.id)
+        await registry.delete(sandbox.id)  # ended: its partition goes
+        await journal.record(b"{}", sandbox.id)  # the answer of a request resolved before the DELETE
+        return await journal.read(0, None, sandbox.id)
+
+    assert asyncio.run(scenario()) == (0, [])
+    assert not journal._sandboxes
