@@ -161,9 +161,10 @@ def markers(found: list[dict[str, Any]]) -> set[str]:
 
 
 def isolation(client: TestClient) -> None:
-    """Two sandboxes used at once never see each other's entries; the shared journal and the default key see
+    """Two sandboxes made and used at once never see each other's entries; the shared journal and the default key see
     neither, and neither sandbox sees the default key's."""
-    (one, one_key), (other, other_key) = create(client), create(client)
+    with ThreadPoolExecutor(2) as pool:
+        (one, one_key), (other, other_key) = pool.map(lambda _: create(client), range(2))
     with ThreadPoolExecutor(3) as pool:
         list(
             pool.map(
