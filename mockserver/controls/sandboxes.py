@@ -176,7 +176,7 @@ local found = redis.call('HMGET', KEYS[2], 'sha256', 'created')
 if not found[1] then return false end
 local t = redis.call('TIME')
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
 return found
 """
 
