@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import redis
 import yaml
 from openapi_schema_validator import OAS30Validator
 from starlette.testclient import TestClient
@@ -281,3 +282,19 @@ def test_an_entry_of_a_sandbox_ended_while_its_request_was_under_way_is_not_kept
 
     assert asyncio.run(scenario()) == (0, [])
     assert not journal._sandboxes
+
+
+def test_replicas_on_one_redis_share_every_sandbox_and_its_journal_ends_with_it(
+    app_client: Callable[..., TestClient], redis_url: str
+) -> None:
+    one, other = (app_client(sandboxes=2, sandbox_idle_seconds=600, redis_url=redis_url) for _ in range(2))
+    sandbox, key = create(one)
+    assert other.get(ITEMS, headers=key).status_code == 200
+    assert [entry["path"] for entry in entries(one, f"{SANDBOXES}/{sandbox}/requests")] == [ITEMS]
+    with redis.Redis.from_url(redis_url) as plain:
+        # The journal expires as its sandbox does, if no DELETE comes: 600 s after its last entry.
+        assert 590_000 < plain.pttl(f"mockserver:journal:sandbox:{sandbox}") <= 600_000
+        assert other.delete(f"{SANDBOXES}/{sandbox}").status_code == 204
+        assert plain.exists(f"mockserver:journal:sandbox:{sandbox}", f"mockserver:sandboxes:{sandbox}") == 0
+    assert_error(one.get(ITEMS, headers=key), 401, "UNAUTHORISED")
+    assert_error(one.get(f"{SANDBOXES}/{sandbox}/requests"), 404, "NOT_FOUND")
