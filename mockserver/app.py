@@ -27,6 +27,7 @@ from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.admin_guard import AdminGuard
 from mockserver.controls.canonical_path import CanonicalPath
+from mockserver.controls.client_log import RedisLog
 from mockserver.controls.cors import Cors
 from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
@@ -46,6 +47,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, is_loopback, stop_with_master
 from mockserver.settings import Settings
+from mockserver.world.runs.client_state import ClientLog, LocalLog
 from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
@@ -62,6 +64,11 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
+def world_settings(settings: Settings) -> dict[str, Any]:
+    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids."""
+    return {"seed": settings.seed, "clock_rate": settings.clock_rate, "epoch": settings.epoch}
+
+
 def sandbox_resolver(registry: Registry) -> Resolve:
     """The identify stage's view of the registry: a key to (sandbox id, key digest), or None."""
 
@@ -73,6 +80,13 @@ def sandbox_resolver(registry: Registry) -> Resolve:
         return (found.id, found.key_sha256) if found is not None else None
 
     return resolve
+
+
+async def sandbox_ended(store: Store, log: ClientLog, sandbox_id: str) -> None:
+    """A deleted sandbox's runs go with it: this process's copy, and its log in Redis."""
+    store.forget(sandbox_id)
+    if isinstance(log, RedisLog):
+        await log.forget(sandbox_id)
 
 
 def create_app(
@@ -87,6 +101,15 @@ def create_app(
     # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
     # `--epoch now` its history ends in the start-up second and its clock reads as the wall's from there.
     origin = float(math.floor(settings.clock_origin if settings.clock_origin is not None else time.time()))
+    # What clients change (runs, executions, counters, journal) lives in one Redis pool when asked for, else in this
+    # process; every use of Redis has a deadline, and readiness reports whether it answers. Replicas sharing a Redis
+    # share the world's start too, the first one's, so that a run started on one moves alike on every other.
+    shared = None
+    if settings.redis_url is not None:
+        shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
+        shared.check_reachable()
+        if not settings.hand_turned_clock:
+            origin = shared.world_origin(origin, world_settings(settings))
     if clock is None:
         clock = ManualClock() if settings.hand_turned_clock else RunningClock(origin, rate=settings.clock_rate)
     store = store or load_store(
@@ -110,12 +133,7 @@ def create_app(
     pages: Memo[PageKey, bytes] = memos.new("item pages", RENDERED_PAGES)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
-    # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process;
-    # every use of Redis has a deadline, and readiness reports whether it answers.
-    shared = None
-    if settings.redis_url is not None and settings.shares_state:
-        shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
-        shared.check_reachable()
+    log = RedisLog(shared) if shared else LocalLog()
     handlers = Handlers(
         store,
         empty_past_last_page=profile.empty_past_last_page,
@@ -124,12 +142,15 @@ def create_app(
         headers=profile.api_headers,
         readiness=shared.problem if shared else None,
         pages=pages,
+        log=log,
     )
     if settings.sandboxes and registry is None:
         idle = settings.sandbox_idle_seconds
         registry = (
             RedisRegistry(shared, settings.sandboxes, idle) if shared else MemoryRegistry(settings.sandboxes, idle)
         )
+    if isinstance(registry, MemoryRegistry):
+        registry.ended.append(store.forget)  # idle past its time: its runs go with it
     journal: Journal | None = None
     if settings.journal_size or registry is not None:
         # Each private sandbox has a journal of its own (of --journal N entries, else SANDBOX_JOURNAL_SIZE).
@@ -235,7 +256,9 @@ def create_app(
         journal_routes = JournalRoutes(journal, read_query=first_values)
         app.add_url_rule(http.REQUESTS_PATH, "journal", admin.guard(journal_routes.dispatch), methods=every)
     if journal is not None and registry is not None:
-        sandbox_routes = SandboxRoutes(registry, journal, read_query=first_values)
+        sandbox_routes = SandboxRoutes(
+            registry, journal, read_query=first_values, ended=partial(sandbox_ended, store, log)
+        )
         one = http.SANDBOXES_PATH + "/{id}"
         app.add_url_rule(http.SANDBOXES_PATH, "sandboxes", admin.guard(sandbox_routes.collection), methods=every)
         app.add_url_rule(one, "sandbox", admin.guard(sandbox_routes.member), methods=every)

@@ -285,7 +285,7 @@ def cancel_forgotten() -> None:
 
 def started_runs_unlisted() -> None:
     # A started run is found by its id but never joins the list (as if kept apart from the history).
-    replace(store.Store, "started_activities", lambda self, elapsed: [])
+    replace(store.Store, "started_activities", lambda self, elapsed, client: [])
 
 
 def scheduled_steps_run_at_once() -> None:

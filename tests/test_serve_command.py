@@ -68,11 +68,7 @@ def test_a_port_in_use_is_one_line_before_any_announcement() -> None:
         (["--rate-limit-per-key", "0"], {}, "'--rate-limit-per-key': 0 is not in the range 1<=x<=1000000."),
         (["--sandbox-idle-seconds", "5"], {}, "'--sandbox-idle-seconds': 5 is not in the range 10<=x<=604800."),
         ([], {"MOCKSERVER_SANDBOXES": "-1"}, "MOCKSERVER_SANDBOXES: Input should be greater than or equal to 0"),
-        (
-            ["--sandboxes", "2", "--workers", "2"],
-            {},
-            "rate limits, the journal and sandboxes need --redis-url with more than one worker",
-        ),
+        (["--sandboxes", "2", "--workers", "2"], {}, "the journal and private sandboxes are shared through it"),
         (["--latency-ms", "9:1"], {"MOCKSERVER_LATENCY_MS": "1"}, "--latency-ms: need MIN <= MAX <= 10000"),
         (
             [],

@@ -7,7 +7,7 @@ with it. /__admin/sandboxes/{id}/requests is that sandbox's journal, read and cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
@@ -19,12 +19,23 @@ from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.sandboxes import MemoryRegistry, Registry, Sandbox, SandboxesFull, is_sandbox_id
 from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.http import JSON, READ_METHODS, SANDBOXES_PATH
+from mockserver.world.runs.client_state import ClientStateUnavailable
+
+Ended = Callable[[str], Awaitable[None]]
+"""What else a sandbox takes with it when it is deleted (its runs: the store's client state)."""
 
 
 class SandboxRoutes:
-    def __init__(self, registry: Registry, journal: Journal, read_query: Callable[[bytes], dict[str, str]]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        journal: Journal,
+        read_query: Callable[[bytes], dict[str, str]],
+        ended: Ended | None = None,
+    ) -> None:
         self.registry = registry
         self.journal = journal
+        self.ended = ended
         self.journal_routes = JournalRoutes(journal, read_query=read_query)
         if isinstance(registry, MemoryRegistry) and isinstance(journal, MemoryJournal):
             # A sandbox's entries end with it (in Redis, they expire with it).
@@ -61,13 +72,16 @@ class SandboxRoutes:
             raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
         sandbox_id = request.path_params["id"]
         try:
-            if request.method == "DELETE":
-                if not is_sandbox_id(sandbox_id) or not await self.registry.delete(sandbox_id):
-                    raise errors.sandbox_not_found(sandbox_id, self.registry.idle_seconds)
-                await self.journal.clear(sandbox_id)
-                return Response(status_code=204)
             sandbox = await self.live(sandbox_id)
-        except RedisUnavailable:
+            if request.method == "DELETE":
+                # What it takes with it first: should that fail (503), the sandbox lives on and a retry ends it.
+                if self.ended is not None:
+                    await self.ended(sandbox_id)
+                await self.journal.clear(sandbox_id)
+                if not await self.registry.delete(sandbox_id):
+                    raise errors.sandbox_not_found(sandbox_id, self.registry.idle_seconds)
+                return Response(status_code=204)
+        except (RedisUnavailable, ClientStateUnavailable):
             raise errors.service_unavailable() from None
         return Response(orjson.dumps(self.described(sandbox)), media_type=JSON)
 

@@ -265,7 +265,7 @@ def test_without_its_registry_a_sandbox_key_is_503_and_fixture_keys_are_served(
 
 
 def test_sandboxes_with_several_workers_need_redis() -> None:
-    with pytest.raises(ValueError, match="need --redis-url"):
+    with pytest.raises(ValueError, match=r"more than one needs --redis-url: .* private sandboxes are shared"):
         Settings(sandboxes=2, workers=2)
 
 
@@ -298,3 +298,37 @@ def test_replicas_on_one_redis_share_every_sandbox_and_its_journal_ends_with_it(
         assert plain.exists(f"mockserver:journal:sandbox:{sandbox}", f"mockserver:sandboxes:{sandbox}") == 0
     assert_error(one.get(ITEMS, headers=key), 401, "UNAUTHORISED")
     assert_error(one.get(f"{SANDBOXES}/{sandbox}/requests"), 404, "NOT_FOUND")
+
+
+EXECUTE = "/api/v1/synchronisation/connected-systems/2/run-profiles/6/execute"
+
+
+@pytest.mark.parametrize("where", ["memory", "redis"])
+def test_a_sandbox_s_started_runs_are_its_own_and_end_with_it(
+    app_client: Callable[..., TestClient], request: pytest.FixtureRequest, where: str
+) -> None:
+    shared = {"redis_url": request.getfixturevalue("redis_url")} if where == "redis" else {}
+    client = app_client(sandboxes=2, **shared)
+    with ThreadPoolExecutor(2) as pool:
+        (one, one_key), (_, other_key) = pool.map(lambda _: create(client), range(2))
+    started = client.post(EXECUTE, headers=one_key)
+    assert started.status_code == 202, started.text
+
+    def tasks(key: dict[str, str]) -> int:
+        count: int = client.get("/api/v1/worker-tasks", headers=key).json()["totalCount"]
+        return count
+
+    task = client.get("/api/v1/worker-tasks", headers=one_key).json()["items"][0]["id"]
+    assert (tasks(one_key), tasks(other_key), tasks(ADMIN)) == (1, 0, 0)
+    assert client.get(f"/api/v1/worker-tasks/{task}", headers=other_key).status_code == 404
+    log = f"mockserver:clients:{one}:log"
+    if where == "redis":
+        with redis.Redis.from_url(shared["redis_url"]) as plain:
+            assert plain.exists(log) == 1
+    assert client.delete(f"{SANDBOXES}/{one}").status_code == 204
+    if where == "redis":
+        with redis.Redis.from_url(shared["redis_url"]) as plain:
+            assert plain.exists(log) == 0, "its runs' log goes with it"
+    _, late_key = create(client)
+    assert (tasks(late_key), tasks(other_key), tasks(ADMIN)) == (0, 0, 0)
+    assert client.get(f"/api/v1/worker-tasks/{task}", headers=ADMIN).status_code == 404

@@ -82,16 +82,28 @@ class RunStore(Protocol):
         ...
 
 
-def guid(seed: int, kind: str, number: int) -> str:
-    return uuid4_from_free_bits(digest(seed, "started", kind, number) >> 6)
+def guid(seed: int, kind: str, number: int, sandbox: str | None = None) -> str:
+    """The n-th id of a kind in a sandbox (None: the shared world, whose ids are those of a sandbox-less server)."""
+    parts = (seed, "started", kind, number) if sandbox is None else (seed, "started", sandbox, kind, number)
+    return uuid4_from_free_bits(digest(*parts) >> 6)
 
 
 class MemoryRunStore:
     """The runs of this process, in a dict, under a lock."""
 
-    def __init__(self, seed: int, bound: int = MAX_STARTED_RUNS) -> None:
+    def __init__(
+        self,
+        seed: int,
+        bound: int = MAX_STARTED_RUNS,
+        sandbox: str | None = None,
+        index: dict[str, MemoryRunStore] | None = None,
+    ) -> None:
+        """`sandbox`: whose runs these are (their ids are drawn with it); `index`: where every store of the process
+        notes the runs it holds, so that a run is found by id without knowing its sandbox."""
         self.seed = seed
         self.bound = bound
+        self.sandbox = sandbox
+        self.index = index if index is not None else {}
         self._lock = threading.Lock()
         self._runs: dict[str, StartedRun] = {}
         self._tasks: dict[str, str] = {}
@@ -106,8 +118,8 @@ class MemoryRunStore:
             number = len(self._runs) + 1
             run = StartedRun(
                 number,
-                guid(self.seed, "activity", number),
-                guid(self.seed, "task", number),
+                guid(self.seed, "activity", number, self.sandbox),
+                guid(self.seed, "task", number, self.sandbox),
                 run_profile_id,
                 at,
                 by_id,
@@ -116,6 +128,7 @@ class MemoryRunStore:
             )
             self._runs[run.activity_id] = run
             self._tasks[run.task_id] = run.activity_id
+            self.index[run.activity_id] = self
             self._version += 1
             return run
 
@@ -141,3 +154,12 @@ class MemoryRunStore:
 
     def version(self) -> int:
         return self._version
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def forget(self) -> None:
+        """Drop every run from the process's index (the sandbox is gone)."""
+        with self._lock:
+            for activity_id in self._runs:
+                self.index.pop(activity_id, None)
