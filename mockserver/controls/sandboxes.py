@@ -125,7 +125,8 @@ class MemoryRegistry:
         for hear in self.ended:
             hear(sandbox_id)
 
-    def _alive(self, sandbox_id: str) -> Sandbox | None:
+    def _current(self, sandbox_id: str) -> Sandbox | None:
+        """The sandbox, unless it has none or has been idle past its time (then it ends now)."""
         found = self._live.get(sandbox_id)
         if found is None:
             return None
@@ -145,16 +146,16 @@ class MemoryRegistry:
 
     async def resolve(self, secret: str) -> Sandbox | None:
         sandbox_id = sandbox_id_of(secret)
-        sandbox = matches(self._alive(sandbox_id), secret) if sandbox_id else None
+        sandbox = matches(self._current(sandbox_id), secret) if sandbox_id else None
         if sandbox is not None:
             self._live[sandbox.id] = (sandbox, self.wall())
         return sandbox
 
     async def get(self, sandbox_id: str) -> Sandbox | None:
-        return self._alive(sandbox_id)
+        return self._current(sandbox_id)
 
     async def delete(self, sandbox_id: str) -> bool:
-        if self._alive(sandbox_id) is None:
+        if self._current(sandbox_id) is None:
             return False
         self._end(sandbox_id)
         return True
