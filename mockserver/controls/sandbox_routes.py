@@ -7,6 +7,7 @@ with it. /__admin/sandboxes/{id}/requests is that sandbox's journal, read and cl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import orjson
@@ -20,6 +21,8 @@ from mockserver.controls.sandboxes import MemoryRegistry, Registry, Sandbox, San
 from mockserver.controls.shared_state import RedisUnavailable
 from mockserver.http import JSON, READ_METHODS, SANDBOXES_PATH
 from mockserver.world.runs.client_state import ClientStateUnavailable
+
+logger = logging.getLogger("mockserver.sandboxes")
 
 Ended = Callable[[str], Awaitable[None]]
 """What else a sandbox takes with it when it is deleted (its runs: the store's client state)."""
@@ -60,11 +63,23 @@ class SandboxRoutes:
             raise errors.sandboxes_full(exc.bound) from None
         except RedisUnavailable:
             raise errors.service_unavailable() from None
+        finally:
+            await self.forget_ended()
         location = f"{SANDBOXES_PATH}/{sandbox.id}"
         body = orjson.dumps({**self.described(sandbox), "apiKey": key})
         # Shown once: no cache along the way may keep it.
         headers = {"Location": location, "Cache-Control": "no-store"}
         return Response(body, status_code=201, media_type=JSON, headers=headers)
+
+    async def forget_ended(self) -> None:
+        """What sandboxes that ended idle leave behind (their runs), removed once a create finds them ended; should
+        Redis fail meanwhile, it is left (and said), never a failure of the create."""
+        for sandbox_id in self.registry.take_ended():
+            try:
+                if self.ended is not None:
+                    await self.ended(sandbox_id)
+            except (RedisUnavailable, ClientStateUnavailable) as exc:
+                logger.warning("private sandbox %s ended idle: its runs not removed, %s", sandbox_id, exc)
 
     async def member(self, request: Request) -> Response:
         """GET and DELETE /__admin/sandboxes/{id}."""

@@ -93,6 +93,10 @@ class Registry(Protocol):
 
     async def delete(self, sandbox_id: str) -> bool: ...
 
+    def take_ended(self) -> list[str]:
+        """The sandboxes found ended idle since last asked, whose other state nothing has removed yet."""
+        ...
+
 
 def matches(sandbox: Sandbox | None, secret: str) -> Sandbox | None:
     """The sandbox, when the key's digest is its own (compared in constant time), else None."""
@@ -110,6 +114,9 @@ class MemoryRegistry:
         self.wall = wall
         self.ended: list[Callable[[str], None]] = []
         self._live: dict[str, tuple[Sandbox, float]] = {}
+
+    def take_ended(self) -> list[str]:
+        return []  # `ended` hears of each as it ends
 
     def alive(self, sandbox_id: str) -> bool:
         """Whether the sandbox is still registered (it may be idle past its time until something looks)."""
@@ -165,12 +172,13 @@ class MemoryRegistry:
 CREATE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ended = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return {0, ended} end
 redis.call('HSET', KEYS[2], 'sha256', ARGV[2], 'created', ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-return 1
+return {1, ended}
 """
 TOUCH = """
 local found = redis.call('HMGET', KEYS[2], 'sha256', 'created')
@@ -197,6 +205,8 @@ class RedisRegistry:
         self.idle_ms = round(idle_seconds * 1000)
         self._create = shared.client.register_script(CREATE)
         self._touch = shared.client.register_script(TOUCH)
+        self._ended: list[str] = []
+        """Ids that a create found ended idle: their hash and journal expired, the runs they started did not."""
 
     async def create(self) -> tuple[Sandbox, str]:
         sandbox_id, key = new_key()
@@ -204,10 +214,15 @@ class RedisRegistry:
         keys = [REGISTRY_KEY, sandbox_key(sandbox_id)]
         args: list[str | int] = [sandbox_id, sandbox.key_sha256, self.idle_ms, self.bound, repr(sandbox.created)]
         async with self.shared.deadline():
-            made = await self._create(keys=keys, args=args)
+            made, ended = await self._create(keys=keys, args=args)
+        self._ended += [found.decode("ascii") for found in ended]
         if not made:
             raise SandboxesFull(self.bound)
         return sandbox, key
+
+    def take_ended(self) -> list[str]:
+        ended, self._ended = self._ended, []
+        return ended
 
     async def resolve(self, secret: str) -> Sandbox | None:
         sandbox_id = sandbox_id_of(secret)

@@ -239,6 +239,9 @@ class Unreachable:
     async def delete(self, sandbox_id: str) -> bool:
         raise RedisUnavailable("Redis cannot be reached")
 
+    def take_ended(self) -> list[str]:
+        return []
+
 
 def test_without_its_registry_a_sandbox_key_is_503_and_fixture_keys_are_served(
     app_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
@@ -332,3 +335,20 @@ def test_a_sandbox_s_started_runs_are_its_own_and_end_with_it(
     _, late_key = create(client)
     assert (tasks(late_key), tasks(other_key), tasks(ADMIN)) == (0, 0, 0)
     assert client.get(f"/api/v1/worker-tasks/{task}", headers=ADMIN).status_code == 404
+
+
+def test_a_sandbox_that_ended_idle_in_redis_leaves_no_runs_behind(
+    app_client: Callable[..., TestClient], redis_url: str
+) -> None:
+    client = app_client(sandboxes=2, redis_url=redis_url)
+    one, key = create(client)
+    assert client.post(EXECUTE, headers=key).status_code == 202
+    with redis.Redis.from_url(redis_url) as plain:
+        assert plain.exists(f"mockserver:clients:{one}:log") == 1
+        # As Redis's own expiry leaves it: the sandbox's hash gone, its place in the index past its time.
+        plain.delete(f"mockserver:sandboxes:{one}")
+        plain.zadd("mockserver:sandboxes", {one: 0})
+        create(client)  # finds it ended, and removes what it started
+        assert plain.exists(f"mockserver:clients:{one}:log") == 0
+        assert plain.zscore("mockserver:sandboxes", one) is None
+    assert_error(client.get(ITEMS, headers=key), 401, "UNAUTHORISED")

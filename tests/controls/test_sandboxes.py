@@ -176,7 +176,10 @@ def test_redis_sandboxes_expire_by_redis_own_clock_and_each_use_refreshes_it(red
         assert await registry.resolve(key) == sandbox  # 0.4 s after creation, alive: it was used
         await asyncio.sleep(0.35)
         assert await registry.resolve(key) is None and await registry.get(sandbox.id) is None
-        await registry.create()  # its place under the bound is free again
+        assert registry.take_ended() == []
+        await registry.create()  # its place under the bound is free again, and it is named as ended, once
+        assert registry.take_ended() == [sandbox.id]
+        assert registry.take_ended() == []
 
     try:
         run(scenario, registry)
