@@ -28,7 +28,7 @@ from starlette.responses import Response
 import mockserver.app
 from mockserver import compat, errors
 from mockserver.api import handlers, params, webui
-from mockserver.controls import rate_limit
+from mockserver.controls import journal, rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.world import paging, schedule_list, store
 from mockserver.world.connected_systems import ConnectedSystems
@@ -374,6 +374,22 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
 }
 
 
+def journal_not_partitioned() -> None:
+    # Every request, a private sandbox's or not, lands in (and is read and cleared from) the one shared journal.
+    replace(journal.MemoryJournal, "_partition", lambda self, sandbox: self._entries)
+    replace(journal.RedisJournal, "partition", lambda self, sandbox: self.key)
+
+
+SERVER_MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
+    "journal_not_partitioned": (
+        "private sandboxes and the shared journal read and write one journal",
+        journal_not_partitioned,
+    ),
+}
+"""Bugs outside JIM's contract (the admin routes, CONTRACT.md), so the contract suite of `make teeth` cannot see
+them: the server's own tests must catch each, which tests/controls/test_server_teeth.py proves."""
+
+
 def profile_of(mutant: str) -> str:
     """The profile whose suite must catch the mutant: jim's mutants break only that profile."""
     return "jim" if mutant.startswith("jim_") else "documented"
@@ -387,16 +403,18 @@ def pytest_configure(config: pytest.Config) -> None:
     name = selected()
     if name is None:
         return
-    if name not in MUTANTS:
-        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(MUTANTS)}")
+    every = MUTANTS | SERVER_MUTANTS
+    if name not in every:
+        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(every)}")
     if config.getoption("base_url", default=None):
         raise pytest.UsageError(f"{ENV} patches the in-process app, so it cannot apply with --base-url")
     try:
-        MUTANTS[name][1]()
+        every[name][1]()
     except StaleMutant as exc:
         raise pytest.UsageError(f"mutant {name} no longer applies to mockserver: {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     name = selected()
-    return f"mutant: {name} ({MUTANTS[name][0]})" if name in MUTANTS else None
+    every = MUTANTS | SERVER_MUTANTS
+    return f"mutant: {name} ({every[name][0]})" if name in every else None

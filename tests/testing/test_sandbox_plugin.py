@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -156,11 +157,15 @@ def jim_sandbox_settings():
 """
 
 
-def run_pytest(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(folder: Path, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`env`: variables set for the run, on top of this process's."""
     # As strict as a client suite may be: unknown markers and any warning are errors.
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-W", "error", "-rA"]
     command += arguments
-    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, env=environment
+    )
 
 
 def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(tmp_path: Path) -> None:
