@@ -47,7 +47,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, is_loopback, stop_with_master
 from mockserver.settings import Settings
-from mockserver.world.runs.client_state import ClientLog, LocalLog
+from mockserver.world.runs.client_state import REPLAYABLE_KEPT, ClientLog, LocalLog
 from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
@@ -147,6 +147,9 @@ def create_app(
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
     log = RedisLog(shared) if shared else LocalLog()
+    if shared is not None and store.clients is not None:
+        # Sandboxes deleted or ended through other replicas are never heard of here: keep the most recently used.
+        store.clients.kept = REPLAYABLE_KEPT
     handlers = Handlers(
         store,
         empty_past_last_page=profile.empty_past_last_page,

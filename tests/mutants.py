@@ -28,13 +28,13 @@ from starlette.responses import Response
 import mockserver.app
 from mockserver import compat, errors
 from mockserver.api import handlers, params, webui
-from mockserver.controls import journal, rate_limit
+from mockserver.controls import client_log, journal, rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.world import paging, schedule_list, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world.runs import live, run_activity, scheduler, started
+from mockserver.world.runs import client_state, listed, live, run_activity, scheduler, started
 
 ENV = "TEETH_MUTANT"
 """Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
@@ -380,11 +380,50 @@ def journal_not_partitioned() -> None:
     replace(journal.RedisJournal, "partition", lambda self, sandbox: self.key)
 
 
+def replicas_never_read_the_log() -> None:
+    # A replica answers from what it wrote itself: the writes other replicas appended are never read.
+    async def read(self: client_log.RedisLog, state: client_state.ClientState) -> None:
+        return None
+
+    replace(client_log.RedisLog, "read", read)
+
+
+def events_applied_again() -> None:
+    # Every event an answer brings is applied, even one another request's answer applied first.
+    def apply(state: client_state.ClientState, start: int, events: Sequence[bytes]) -> None:
+        for raw in events:
+            state.apply(orjson.loads(raw))
+
+    replace(client_log, "apply", apply)
+
+
+def ended_runs_never_revisited() -> None:
+    # A run listed as ended stays as it was listed, whatever cancel the log brings for it later.
+    def take_in(self: listed.StartedListing) -> None:
+        for run in self.client.own.started_since(self.started_seen):
+            self.moving[run.activity_id] = None
+            self.started_seen += 1
+
+    replace(listed.StartedListing, "take_in", take_in)
+
+
+def sandboxes_share_runs() -> None:
+    # Every key's runs are the shared world's: a private sandbox's runs are everyone's.
+    original = replace(client_state.ClientStates, "get", lambda self, sandbox=None: original(self, None))
+
+
 SERVER_MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "journal_not_partitioned": (
         "private sandboxes and the shared journal read and write one journal",
         journal_not_partitioned,
     ),
+    "replicas_never_read_the_log": (
+        "a replica never reads the writes other replicas appended",
+        replicas_never_read_the_log,
+    ),
+    "events_applied_again": ("an event brought twice is applied twice", events_applied_again),
+    "ended_runs_never_revisited": ("a run listed as ended ignores a later cancel", ended_runs_never_revisited),
+    "sandboxes_share_runs": ("every sandbox's runs are the shared world's", sandboxes_share_runs),
 }
 """Bugs outside JIM's contract (the admin routes, CONTRACT.md), so the contract suite of `make teeth` cannot see
 them: the server's own tests must catch each, which tests/controls/test_server_teeth.py proves."""

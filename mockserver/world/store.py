@@ -156,6 +156,10 @@ class Store:
         """A sandbox is gone: its state, and the listing kept for it."""
         if self.clients is not None:
             self.clients.drop(sandbox)
+        self.forget_kept(sandbox)
+
+    def forget_kept(self, sandbox: str) -> None:
+        """What is kept for a sandbox's list (its state is dropped)."""
         self._with_runs.pop(sandbox, None)
         self._listed.pop(sandbox, None)
 
@@ -267,7 +271,9 @@ def load_store(
         fired = Scheduler(seed, schedules, start, runs, busy)
     clients = ClientStates(seed, schedules, history, lambda run, at: runs.activity(run, at).status, fired, clock)
     runs.lookup = clients.find_run
-    return Store(static, keys, seed, clock, live, sources, rendered, runs, schedules, clients, scheduler=fired)
+    store = Store(static, keys, seed, clock, live, sources, rendered, runs, schedules, clients, scheduler=fired)
+    clients.dropped.append(store.forget_kept)
+    return store
 
 
 def shifted_schedule(schedule: Schedule, offset: timedelta) -> Schedule:

@@ -16,6 +16,19 @@ CATCHERS = {
         "tests/controls/test_sandbox_routes.py::test_two_sandboxes_never_see_each_others_journal_entries_in_memory",
         "tests/controls/test_sandbox_routes.py::test_two_sandboxes_never_see_each_others_journal_entries_in_redis",
     ],
+    "replicas_never_read_the_log": [
+        "tests/controls/test_client_log.py::test_what_one_replica_is_told_the_other_answers_alike",
+    ],
+    "events_applied_again": [
+        "tests/controls/test_client_log.py::test_each_event_is_applied_once_whichever_answer_brings_it_first",
+    ],
+    "ended_runs_never_revisited": [
+        "tests/world/test_listed_runs.py::test_a_cancel_brought_for_a_run_taken_as_ended_puts_it_back_in_motion[documented]",
+    ],
+    "sandboxes_share_runs": [
+        "tests/controls/test_sandbox_routes.py::test_a_sandbox_s_started_runs_are_its_own_and_end_with_it[memory]",
+        "tests/controls/test_sandbox_routes.py::test_a_sandbox_s_started_runs_are_its_own_and_end_with_it[redis]",
+    ],
 }
 """Each server mutant and the tests that must fail on it."""
 

@@ -24,6 +24,8 @@ from mockserver.world.runs.started import MemoryRunStore, StartedRun, StepOf
 
 Event = Mapping[str, Any]
 """One write, as JSON would carry it: `kind` and its fields (see ClientState.apply)."""
+REPLAYABLE_KEPT = 256
+"""Sandboxes' states a process keeps when their logs are in Redis (ClientStates.kept)."""
 RESULTS_KEPT = 256
 """Results of recent events kept, for the writer whose event another request's read applied first."""
 
@@ -180,12 +182,21 @@ class ClientStates:
         self.status = status
         self.index: dict[str, MemoryRunStore] = {}
         self._states: dict[str | None, ClientState] = {}
+        self.kept: int | None = None
+        """Sandboxes' states kept, least recently used out first (None: every one). Only where the log can be read
+        back (Redis): there, a sandbox deleted or ended through another replica is never heard of here."""
+        self.dropped: list[Callable[[str], None]] = []
+        """Told of each sandbox whose state is dropped (what is kept for it elsewhere goes too)."""
 
     def get(self, sandbox: str | None = None) -> ClientState:
-        found = self._states.get(sandbox)
+        found = self._states.pop(sandbox, None)
         if found is None:
             found = ClientState(sandbox, self.seed, self.schedules, self.history, self.index, self.status, self.fired)
-            self._states[sandbox] = found
+        self._states[sandbox] = found  # the most recently used last
+        if self.kept is not None and len(self._states) > self.kept:
+            # The least recently used sandbox that is not the shared world: read back from its log when next used.
+            oldest = next(key for key in self._states if key is not None)
+            self.drop(oldest)
         return found
 
     def find_run(self, activity_id: str) -> StartedRun | None:
@@ -197,7 +208,9 @@ class ClientStates:
         return self.scheduler.run(activity_id) if self.scheduler is not None else None
 
     def drop(self, sandbox: str) -> None:
-        """Forget a sandbox's state (it was deleted or expired)."""
+        """Forget a sandbox's state (it was deleted or expired, or is read back from its log when next used)."""
         found = self._states.pop(sandbox, None)
         if found is not None:
             found.forget()
+        for hear in self.dropped:
+            hear(sandbox)
