@@ -472,6 +472,39 @@ def workers(bench: Bench) -> list[report.Row]:
     return [one, two]
 
 
+def shared_state(bench: Bench, walk: Sequence[str]) -> list[report.Row]:
+    """The fixture history with `--redis-url` against without, hot page and cold walk, a fresh server per run, taking
+    turns: the history never asks Redis, so the ratios show what sharing state costs it (none, within the spread)."""
+    options = bench.options
+    hot = loadgen.write_targets(bench.workdir / "shared-hot.txt", [HOT_TARGET])
+    cold = loadgen.write_targets(bench.workdir / "shared-walk.txt", walk)
+    warm = loadgen.write_targets(bench.workdir / "shared-warm.txt", [items_target(WARMUP_ACTIVITY, p) for p in (1, 2)])
+    rows = {
+        (kind, store): report.Row(f"{kind}, {store} store", "ours", options.connections)
+        for kind in ("hot", "cold walk")
+        for store in ("memory", "redis")
+    }
+    with servers.redis_server(bench.workdir) as redis_url:
+        for run in range(options.runs):
+            for store, extra in (("memory", ()), ("redis", ("--redis-url", redis_url))):
+                with servers.running(bench.ours(f"ours-{store}-store", extra=extra), bench.workdir) as ours:
+                    bench.warm_up(ours, warm)
+                    rows[("cold walk", store)].runs.append(bench.load(ours, cold, options.connections))
+                    bench.warm_up(ours, hot)
+                    rows[("hot", store)].runs.append(bench.load(ours, hot, options.connections))
+                    rows[("hot", store)].rss_mb = ours.peak_rss_mb()
+                bench.note_log(ours)
+            progress(
+                f"shared state run {run + 1}/{options.runs}: hot "
+                f"{rows[('hot', 'memory')].runs[-1].rps:,.0f} / {rows[('hot', 'redis')].runs[-1].rps:,.0f} req/s, "
+                f"cold {rows[('cold walk', 'memory')].runs[-1].rps:,.0f} / "
+                f"{rows[('cold walk', 'redis')].runs[-1].rps:,.0f} req/s (memory / redis)"
+            )
+    for kind in ("hot", "cold walk"):
+        rows[(kind, "redis")].ratio = ratio(rows[(kind, "redis")].rps, rows[(kind, "memory")].rps)
+    return list(rows.values())
+
+
 def fixtures_without_large(workdir: Path) -> Path:
     """A copy of the fixtures without the 1.5M-item activity, to see what it costs at start-up."""
     copy = workdir / "fixtures-without-large"
@@ -544,6 +577,7 @@ def run_scenarios(bench: Bench) -> Results:
     workers_note = None
     if workers_available(bench.mockserver):
         rows += workers(bench)
+        rows += shared_state(bench, walk)
     else:
         workers_note = "workers: --workers not available"
         progress(workers_note)
@@ -556,7 +590,8 @@ def legend(bench: Bench, results: Results) -> list[str]:
     """How to read the table, plus whatever this run noticed."""
     lines = [
         "ratio: hot and cold walk = server req/s / ceiling req/s (1.00 = no cost beyond bare Starlette);",
-        "       depth = p50 page 10,001 / p50 page 1; workers = 2-worker req/s / 1-worker req/s.",
+        "       depth = p50 page 10,001 / p50 page 1; workers = 2-worker req/s / 1-worker req/s;",
+        "       redis store = req/s with --redis-url / req/s without (the fixture history never asks Redis).",
         "spread: (max - min) / median of req/s across runs.  4xx/5xx: responses >= 400 (wrk's count; every target",
         "       answered 200 beforehand).  sock err: connect/read/write errors and timeouts (> 10 s).",
         "RSS MB: peak resident set (VmHWM) at the end of the scenario, summed over the server's processes.",
