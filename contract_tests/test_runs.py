@@ -114,6 +114,21 @@ def test_a_client_starts_a_run_by_name_follows_it_to_its_end_and_pages_its_items
     assert last["objectsProcessed"] == stats["totalObjectsProcessed"]
 
 
+def test_the_first_poll_before_any_object_is_processed_has_no_estimate(writer: Target) -> None:
+    # ActivitiesController feeds ActivityEtaTracker one sample a poll: the first gives no rate, and a count that
+    # has not moved gives a rate of 0; either way no estimate of the seconds left.
+    started = start(writer, "Corporate LDAP", "Full Import")
+    first = progress(writer, started["activityId"])
+    if first["objectsProcessed"] > 0:
+        pytest.skip("the run had processed objects by the first poll (a live server's clock does not wait)")
+    assert first["status"] == "InProgress"
+    assert not first["objectsPerSecond"] and first["estimatedSecondsRemaining"] is None, first
+    writer.wait(POLL_SECONDS)
+    later = follow(writer, started["activityId"])
+    moving = [p for p in later if p["status"] == "InProgress" and p["objectsProcessed"] > 0]
+    assert any(p["estimatedSecondsRemaining"] is not None for p in moving), "an estimate once the count moves"
+
+
 def test_the_list_detail_stats_items_and_progress_agree_at_every_reading(writer: Target) -> None:
     started = start(writer, "Corporate LDAP", "Full Import")
     while assert_agree(writer, started["activityId"])["status"] not in TERMINAL:

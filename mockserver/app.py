@@ -144,13 +144,13 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         # date: every answer's Date header from the world's clock (uvicorn's, the wall's, is off).
         partial(DateHeader, now=now),
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
-        partial(IdentifyCaller, keys=store.keys, key_header=key_header),
+        partial(IdentifyCaller, keys=store.keys, key_header=key_header, joined=profile.repeated_key_joined),
         # controls that see every request and its answer.
         *([partial(JournalMiddleware, journal=journal, now=now)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
-        CanonicalPath,
+        partial(CanonicalPath, aspnet=profile.aspnet_paths),
         HeadWithoutBody,
         # errors: anything raised below renders as the profile's error body.
         partial(RenderErrors, render=error_response),

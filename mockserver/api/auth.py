@@ -9,16 +9,21 @@ from mockserver.scope import Caller, caller, leave_caller
 from mockserver.world.fixtures.keys import KeyStore
 
 
-def credential(scope: Scope, name: bytes) -> str | None:
-    """The API key sent in header `name`, or None when there is none or several that disagree."""
+def credential(scope: Scope, name: bytes, joined: bool = False) -> str | None:
+    """The API key sent in header `name`, or None when there is none or several that disagree; `joined`: several
+    are read as one value, comma-separated, as ASP.NET's StringValues.ToString() reads them (JIM's
+    ApiKeyAuthenticationHandler), a value no key has."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
-    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
+    sent = [value.decode("latin-1").strip(" \t") for key, value in headers if key == name]
+    if joined:
+        return ",".join(sent) if sent else None
+    values = set(sent)
     return values.pop() if len(values) == 1 else None
 
 
-def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
+def identify(scope: Scope, keys: KeyStore, key_header: bytes, joined: bool = False) -> Caller:
     """Leave the caller on the scope; done once, by the outermost layer."""
-    found = Caller(keys, credential(scope, key_header))
+    found = Caller(keys, credential(scope, key_header, joined))
     leave_caller(scope, found)
     return found
 
@@ -30,14 +35,15 @@ class IdentifyCaller:
     the web-UI fallback or the security check (Starlette's AuthenticationMiddleware is the model).
     """
 
-    def __init__(self, app: ASGIApp, keys: KeyStore, key_header: str) -> None:
+    def __init__(self, app: ASGIApp, keys: KeyStore, key_header: str, joined: bool = False) -> None:
         self.app = app
         self.keys = keys
         self.key_header = key_header.lower().encode("latin-1")
+        self.joined = joined
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            identify(scope, self.keys, self.key_header)
+            identify(scope, self.keys, self.key_header, self.joined)
         await self.app(scope, receive, send)
 
 
