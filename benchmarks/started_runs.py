@@ -12,7 +12,8 @@ Each figure is a ratio against a baseline measured in the same process, in the s
   against the same cold item page; µs a request, best round.
 - **memory**: the process's RSS after 10,000 runs started through the app (POST execute) and finished (the
   hand-turned clock moved past their end), the list, a run's progress and its items read, against the same
-  process before any run started, having read the same fixture answers.
+  process before any run started, having read the same fixture answers; measured first, in a process that has
+  held nothing else.
 
 The app is built as `profile_request.py` builds it (default settings, the access log on, written nowhere) but
 with a hand-turned clock (`ManualClock`), so a run's state depends only on what the script sets.
@@ -236,12 +237,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = args.runs or (200 if args.quick else RUNS_FOR_MEMORY)
     with open(os.devnull, "w") as nowhere, redirect_stderr(nowhere):
         logging.config.dictConfig(log_config("info"))
-        figures = {
+        # Memory first: the process has held nothing else yet, so no run is started into memory another scenario
+        # freed (which RSS would not show).
+        figures = {"memory": asyncio.run(memory(runs))}
+        figures |= {
             "items": asyncio.run(items(rounds, per_round, ITEMS_FEW_RUNS)),
             "items_many_runs": None if args.quick else asyncio.run(items(rounds, per_round, ITEMS_MANY_RUNS)),
             "execute": asyncio.run(execute(rounds, per_round, 0)),
             "execute_with_9000": None if args.quick else asyncio.run(execute(2, per_round, 9_000)),
-            "memory": asyncio.run(memory(runs)),
         }
         logging.shutdown()
     print("\n".join(render(figures, rounds, per_round)))
