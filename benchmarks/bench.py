@@ -459,8 +459,11 @@ def workers(bench: Bench) -> list[report.Row]:
     one = report.Row("workers=1, unpinned", "ours", options.connections)
     two = report.Row("workers=2, unpinned", "ours", options.connections)
     with (
+        servers.redis_server(bench.workdir) as redis_url,
         servers.running(bench.ours("ours-1-worker", pinned=False), bench.workdir) as single,
-        servers.running(bench.ours("ours-2-workers", workers=2, pinned=False), bench.workdir) as double,
+        servers.running(
+            bench.ours("ours-2-workers", workers=2, pinned=False, extra=("--redis-url", redis_url)), bench.workdir
+        ) as double,
     ):
         for server in (single, double):
             bench.warm_up(server, targets, pinned=False)

@@ -23,11 +23,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from servers import redis_server
 
 from mockserver.api.auth import identify
 from mockserver.controls.journal import JournalMiddleware, MemoryJournal
@@ -190,7 +192,15 @@ def pipe(requests: int = 2000) -> None:
 
 
 def workers() -> None:
-    server, base = serve("--workers", "2", "--no-access-log", stdout=subprocess.DEVNULL, start_new_session=True)
+    with tempfile.TemporaryDirectory() as folder, redis_server(Path(folder)) as redis_url:
+        workers_on(redis_url)
+
+
+def workers_on(redis_url: str) -> None:
+    """Two workers (sharing clients' runs through `redis_url`) whose master is SIGKILLed."""
+    server, base = serve(
+        "--workers", "2", "--redis-url", redis_url, "--no-access-log", stdout=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         children = [int(pid) for pid in subprocess.check_output(["pgrep", "-P", str(server.pid)]).split()]
         os.kill(server.pid, signal.SIGKILL)

@@ -235,3 +235,28 @@ def running(spec: ServerSpec, log_dir: Path) -> Iterator[RunningServer]:
         yield server
     finally:
         stop(process)
+
+
+@contextlib.contextmanager
+def redis_server(log_dir: Path) -> Iterator[str]:
+    """A throwaway redis-server (no persistence) on a free loopback port, stopped afterwards: its URL. Several
+    workers, or replicas, share what clients change through it."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServerError("redis-server is not installed (apt-get install redis-server): --workers 2 needs one")
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", str(log_dir)]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        give_up = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1) as probe:
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    break
+            if process.poll() is not None or time.monotonic() > give_up:
+                raise ServerError(f"redis-server did not start on port {port}")
+            time.sleep(POLL_INTERVAL_S)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        stop(process)

@@ -27,6 +27,7 @@ from mockserver.controls import shared_state
 from mockserver.controls.access_log import AccessLog
 from mockserver.controls.admin_guard import AdminGuard
 from mockserver.controls.canonical_path import CanonicalPath
+from mockserver.controls.client_log import RedisLog
 from mockserver.controls.cors import Cors
 from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
@@ -44,6 +45,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, is_loopback, stop_with_master
 from mockserver.settings import Settings
+from mockserver.world.runs.client_state import LocalLog
 from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
@@ -60,6 +62,11 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
+def world_settings(settings: Settings) -> dict[str, Any]:
+    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids."""
+    return {"seed": settings.seed, "clock_rate": settings.clock_rate, "epoch": settings.epoch}
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
     before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
@@ -69,6 +76,15 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
     # `--epoch now` its history ends in the start-up second and its clock reads as the wall's from there.
     origin = float(math.floor(settings.clock_origin if settings.clock_origin is not None else time.time()))
+    # What clients change (runs, executions, counters, journal) lives in one Redis pool when asked for, else in this
+    # process; every use of Redis has a deadline, and readiness reports whether it answers. Replicas sharing a Redis
+    # share the world's start too, the first one's, so that a run started on one moves alike on every other.
+    shared = None
+    if settings.redis_url is not None:
+        shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
+        shared.check_reachable()
+        if not settings.hand_turned_clock:
+            origin = shared.world_origin(origin, world_settings(settings))
     if clock is None:
         clock = ManualClock() if settings.hand_turned_clock else RunningClock(origin, rate=settings.clock_rate)
     store = store or load_store(
@@ -92,12 +108,6 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     pages: Memo[PageKey, bytes] = memos.new("item pages", RENDERED_PAGES)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
-    # Shared state (counters, journal) lives in one Redis pool when asked for, else in this process;
-    # every use of Redis has a deadline, and readiness reports whether it answers.
-    shared = None
-    if settings.redis_url is not None and settings.shares_state:
-        shared = SharedRedis(settings.redis_url, settings.redis_timeout_ms)
-        shared.check_reachable()
     handlers = Handlers(
         store,
         empty_past_last_page=profile.empty_past_last_page,
@@ -106,6 +116,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         headers=profile.api_headers,
         readiness=shared.problem if shared else None,
         pages=pages,
+        log=RedisLog(shared) if shared else LocalLog(),
     )
     journal: Journal | None = None
     if settings.journal_size:

@@ -33,6 +33,9 @@ def key_prefix(secret: str | None) -> str | None:
 class Caller:
     """Who sent the request: the key sent, and the key it authenticates as, looked up at most once per request."""
 
+    sandbox: str | None = None
+    """The private sandbox whose key was sent (None: a fixture key, or none; the shared world)."""
+
     def __init__(self, keys: KeyStore, secret: str | None) -> None:
         self.keys = keys
         self.secret = secret

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Worker processes, run by uvicorn's supervisor; they answer alike"
-        " (rate limits and the journal need --redis-url).",
+        " (more than one needs --redis-url: started runs, rate limits and the journal are shared through it).",
     )
 
     # Sandbox controls. Every one is off by default, and an off control adds no middleware layer,
@@ -147,7 +147,9 @@ class Settings(BaseSettings):
         False, description="Send the security headers JIM sends (nosniff, DENY, CSP, …); the jim profile always does."
     )
     redis_url: str | None = Field(
-        None, description="Share rate-limit counters and the journal through this Redis, for --workers N or replicas."
+        None,
+        description="Keep what clients change (started runs, schedule executions, the journal, rate-limit counters)"
+        " in this Redis, so that --workers N or replicas answer alike; the fixture history never needs it.",
     )
     redis_timeout_ms: int = Field(
         500,
@@ -180,11 +182,6 @@ class Settings(BaseSettings):
     @property
     def connection_limits(self) -> ConnectionLimits:
         return ConnectionLimits(self.read_timeout, self.max_url_bytes, self.max_header_bytes)
-
-    @property
-    def shares_state(self) -> bool:
-        """Whether any control keeps state that several workers must share."""
-        return self.rate_limit or self.journal_size > 0
 
     @model_validator(mode="before")
     @classmethod
@@ -283,9 +280,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _shared_state_needs_redis(self) -> Settings:
-        # Each worker would count and journal alone: a per-key limit of 300 would let 300 x N through.
-        if self.workers > 1 and self.shares_state and self.redis_url is None:
-            raise ValueError("rate limiting and the journal need --redis-url with more than one worker, to share them")
+        # Each worker would keep its own runs (a run started on one unknown to the next), count and journal alone.
+        if self.workers > 1 and self.redis_url is None:
+            raise ValueError(
+                "workers: more than one needs --redis-url: started runs, rate limits and the journal are shared"
+                " through it (each worker would otherwise know only the runs started on it)"
+            )
         return self
 
 

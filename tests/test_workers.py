@@ -21,10 +21,11 @@ PATIENCE = 15.0
 """How long a test waits before calling it a hang (many times the worker's check for its master)."""
 
 
-def test_workers_stop_serving_when_their_master_is_killed(tmp_path: Path) -> None:
+def test_workers_stop_serving_when_their_master_is_killed(tmp_path: Path, redis_url: str) -> None:
     port = free_port()
     log = tmp_path / "server.log"
     command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--workers", "2", "--no-access-log"]
+    command += ["--redis-url", redis_url]  # more than one worker share their clients' runs through it
     with log.open("w") as stream:
         master = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
     try:

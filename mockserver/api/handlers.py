@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.types import Scope
 
 from mockserver import errors
 from mockserver.api import runs, schedules, synchronisation
+from mockserver.api.clients import Clients
 from mockserver.http import JSON
 from mockserver.memo import Memo
 from mockserver.scope import Params, params
@@ -19,6 +21,7 @@ from mockserver.world.activity import Activity
 from mockserver.world.filters import FILTER_FIELDS, ListFilter
 from mockserver.world.listing import DEFAULT_SORT
 from mockserver.world.paging import Window
+from mockserver.world.runs.client_state import ClientLog, ClientState, LocalLog
 from mockserver.world.runs.progress import progress_json
 from mockserver.world.store import Store
 
@@ -71,9 +74,11 @@ class Handlers:
         headers: Mapping[str, str] | None = None,
         readiness: Readiness | None = None,
         pages: Memo[PageKey, bytes] | None = None,
+        log: ClientLog | None = None,
     ) -> None:
         """`readiness`: the check of a dependency (the shared Redis) that /api/v1/health/ready reports;
-        `pages`: where rendered item pages are kept (a memo of its own without it)."""
+        `pages`: where rendered item pages are kept (a memo of its own without it); `log`: where what clients
+        change is kept (this process's memory without it)."""
         self.store = store
         self.empty_past_last_page = empty_past_last_page
         self.sort_keys = sort_keys
@@ -87,10 +92,10 @@ class Handlers:
         self.synchronisation = synchronisation.SynchronisationHandlers(
             store.systems, self.json_response, self.page_response, self.refuse
         )
-        self.runs = runs.RunHandlers(store, self.json_response, self.page_response, self.accepted, self.refuse)
-        self.schedules = schedules.ScheduleHandlers(
-            store, self.json_response, self.page_response, self.accepted, self.refuse
-        )
+        self.clients = Clients(store, log or LocalLog(), self.refuse)
+        answers = (self.json_response, self.page_response, self.accepted, self.refuse)
+        self.runs = runs.RunHandlers(store, self.clients, *answers)
+        self.schedules = schedules.ScheduleHandlers(store, self.clients, *answers)
 
     def timestamp(self) -> str:
         """The world's time, as health answers write it."""
@@ -123,12 +128,22 @@ class Handlers:
     def resolve(self, operation_id: str) -> Any:
         return attrgetter(OPERATIONS[operation_id])(self)
 
-    def existing(self, given: Params, activities: Mapping[str, Activity] | None = None) -> Activity:
+    async def client(self, scope: Scope) -> ClientState | None:
+        """The caller's sandbox state when the activity asked for may be one of its runs; None for the history's,
+        which never waits on where client state lives."""
+        activity_id = params(scope).id
+        if activity_id is not None and self.store.in_history(activity_id):
+            return None
+        return await self.clients.state(scope)
+
+    def existing(
+        self, given: Params, activities: Mapping[str, Activity] | None = None, client: ClientState | None = None
+    ) -> Activity:
         activity_id = given.id or ""
-        activity = activities.get(activity_id) if activities is not None else self.store.activity(activity_id)
-        if activity is None:
+        found = activities.get(activity_id) if activities is not None else self.store.activity(activity_id, client)
+        if found is None:
             raise self.refuse(errors.activity_not_found(activity_id))
-        return activity
+        return found
 
     def sort_key(self, sort_by: str | None) -> str | None:
         """The list's sort key for a sortBy: itself where the spec allows only the keys, else by the profile's map."""
@@ -137,7 +152,7 @@ class Handlers:
         return self.sort_keys.get(sort_by.lower(), DEFAULT_SORT)
 
     async def list_activities(self, scope: Scope) -> Response:
-        given, moment = params(scope), self.store.moment()
+        given, moment = params(scope), self.store.moment(await self.clients.state(scope))
         descending = given.sort_direction == "desc"
         matches = moment.listing.top_level(self.sort_key(given.sort_by), descending, given.search, list_filter(given))
         window = self.window(given, len(matches))
@@ -145,21 +160,30 @@ class Handlers:
         return self.page_response(json_array(rows), window)
 
     async def get_activity(self, scope: Scope) -> Response:
-        return self.json_response(self.existing(params(scope)).detail_json)
+        return self.json_response(self.existing(params(scope), client=await self.client(scope)).detail_json)
 
     async def get_activity_stats(self, scope: Scope) -> Response:
-        activity = self.existing(params(scope))
+        activity = self.existing(params(scope), client=await self.client(scope))
         if activity.stats_json is None:
             raise self.refuse(errors.stats_not_run_profile())
         return self.json_response(activity.stats_json)
 
     async def get_activity_progress(self, scope: Scope) -> Response:
-        moment = self.store.moment()
-        return self.json_response(progress_json(self.existing(params(scope), moment.activities), moment.now))
+        client, store = await self.client(scope), self.store
+        elapsed = store.clock.elapsed()  # read once: the run and retrievedAt at the same second
+        if client is None:
+            moment = store.moment()
+            return self.json_response(progress_json(self.existing(params(scope), moment.activities), moment.now))
+        activity = store.activity(params(scope).id or "", client, elapsed)
+        if activity is None:
+            raise self.refuse(errors.activity_not_found(params(scope).id or ""))
+        return self.json_response(progress_json(activity, store.start + timedelta(seconds=elapsed)))
 
     async def list_child_activities(self, scope: Scope) -> Response:
-        given, moment = params(scope), self.store.moment()
-        children = self.existing(given, moment.activities).children
+        given = params(scope)
+        # A started run has no children; the history's children are the history's.
+        children = self.existing(given, client=await self.client(scope)).children
+        moment = self.store.moment()
         window = self.window(given, len(children))
         rows = [moment.activities[c].header_json for c in children[window.start : window.stop]]
         return self.page_response(json_array(rows), window)
@@ -172,7 +196,7 @@ class Handlers:
     async def list_execution_items(self, scope: Scope) -> Response:
         # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
         given = params(scope)
-        activity = self.existing(given)
+        activity = self.existing(given, client=await self.client(scope))
         if not activity.is_run_profile:
             raise self.refuse(errors.not_run_profile())
         key = self.page_key(activity, given)

@@ -18,10 +18,12 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
+from mockserver.api.clients import Clients
 from mockserver.scope import caller, params
 from mockserver.world.activity import Activity
 from mockserver.world.items.hashing import digest, uuid4_from_free_bits
 from mockserver.world.paging import Window
+from mockserver.world.runs.client_state import ClientState
 from mockserver.world.runs.started import StartedRun
 from mockserver.world.store import Store
 from mockserver.world.times import iso
@@ -81,8 +83,11 @@ def task_header(run: StartedRun, activity: Activity, waiting: bool = False) -> d
 
 
 class RunHandlers:
-    def __init__(self, store: Store, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse) -> None:
+    def __init__(
+        self, store: Store, clients: Clients, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse
+    ) -> None:
         self.store = store
+        self.clients = clients
         self.answer = answer
         self.page = page
         self.accepted = accepted
@@ -93,15 +98,22 @@ class RunHandlers:
         system_id, profile_id = given.connected_system_id or 0, given.run_profile_id or 0
         if store.systems.detail(system_id) is None:
             raise self.refuse(errors.connected_system_not_found(system_id))
-        assert store.runs is not None and store.run_activities is not None
+        assert store.run_activities is not None
         profile = store.run_activities.profiles.get(profile_id)
         if profile is None or profile.system_id != system_id:
             raise self.refuse(errors.run_profile_not_found(profile_id, system_id))
         key = caller(scope).key
         name = key.name if key is not None else "Unknown"
-        run = store.runs.start(profile.id, store.clock.elapsed(), key_id(name), name)
-        if run is None:
-            raise self.refuse(errors.runs_full(getattr(store.runs, "bound", 0)))
+        state = self.clients.unread(scope)
+        event = {
+            "kind": "start-run",
+            "runProfileId": profile.id,
+            "at": store.clock.elapsed(),
+            "byId": key_id(name),
+            "byName": name,
+        }
+        run = await self.clients.write(scope, state, event)
+        assert isinstance(run, StartedRun)
         body = {
             "activityId": run.activity_id,
             "taskId": run.task_id,
@@ -110,28 +122,23 @@ class RunHandlers:
         }
         return self.accepted(orjson.dumps(body))
 
-    def in_progress(self) -> list[tuple[StartedRun, Activity]]:
+    def in_progress(self, state: ClientState) -> list[tuple[StartedRun, Activity]]:
         """The runs whose tasks still exist, most recent first (JIM orders tasks by Timestamp descending)."""
-        store = self.store
-        if store.runs is None:
-            return []
-        elapsed = store.clock.elapsed()
-        found = [(run, store.run_activity(run, elapsed)) for run in store.runs.runs()]
-        return [(run, a) for run, a in reversed(found) if a.status == "InProgress"]
+        return list(reversed(self.store.in_progress(state)))
 
-    def task(self, scope: Scope) -> tuple[StartedRun, Activity]:
+    async def task(self, scope: Scope) -> tuple[ClientState, StartedRun, Activity]:
         task_id = params(scope).id or ""
-        store = self.store
-        run = store.runs.by_task(task_id) if store.runs is not None else None
+        state = await self.clients.state(scope)
+        run = state.runs.by_task(task_id)
         if run is not None:
-            activity = store.run_activity(run, store.clock.elapsed())
+            activity = self.store.run_activity(run, self.store.clock.elapsed())
             if activity.status == "InProgress":
-                return run, activity
+                return state, run, activity
         raise self.refuse(errors.worker_task_not_found(task_id))
 
     async def list_worker_tasks(self, scope: Scope) -> Response:
         given = params(scope)
-        tasks = self.in_progress()
+        tasks = self.in_progress(await self.clients.state(scope))
         window = Window(given.page, given.page_size, len(tasks))
         rows = [orjson.dumps(task_header(run, a, self.waiting(run))) for run, a in tasks[window.start : window.stop]]
         return self.page(b"[" + b",".join(rows) + b"]", window)
@@ -141,13 +148,13 @@ class RunHandlers:
         return self.store.clock.elapsed() < self.store.run_activities.course(run).begins
 
     async def get_worker_task(self, scope: Scope) -> Response:
-        run, activity = self.task(scope)
+        _, run, activity = await self.task(scope)
         return self.answer(orjson.dumps(task_header(run, activity, self.waiting(run))))
 
     async def cancel_worker_task(self, scope: Scope) -> Response:
-        run, _ = self.task(scope)
-        assert self.store.runs is not None
-        self.store.runs.cancel(run.task_id, self.store.clock.elapsed())
+        state, run, _ = await self.task(scope)
+        event = {"kind": "cancel-task", "taskId": run.task_id, "at": self.store.clock.elapsed()}
+        await self.clients.write(scope, state, event)
         return self.accepted(None)
 
 

@@ -15,13 +15,14 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
+from mockserver.api.clients import Clients
 from mockserver.api.runs import Accepted, Answer, Envelope, Refuse, key_id
 from mockserver.scope import caller, params
 from mockserver.world.fixtures.schedules import Schedule
 from mockserver.world.paging import Window
 from mockserver.world.runs import executions as readings
+from mockserver.world.runs.client_state import ClientState
 from mockserver.world.runs.executions import StartedExecution
-from mockserver.world.runs.started import StepOf
 from mockserver.world.store import Store
 from mockserver.world.times import iso
 
@@ -30,8 +31,11 @@ ACTIVE = ("Queued", "InProgress")
 
 
 class ScheduleHandlers:
-    def __init__(self, store: Store, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse) -> None:
+    def __init__(
+        self, store: Store, clients: Clients, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse
+    ) -> None:
         self.store = store
+        self.clients = clients
         self.answer = answer
         self.page = page
         self.accepted = accepted
@@ -44,18 +48,17 @@ class ScheduleHandlers:
             raise self.refuse(errors.schedule_not_found(schedule_id))
         return found
 
-    def last(self, schedule: Schedule) -> tuple[StartedExecution, readings.Reading] | None:
-        executions = self.store.executions
-        mine = [e for e in executions.executions() if e.schedule_id == schedule.id] if executions else []
+    def last(self, schedule: Schedule, state: ClientState) -> tuple[StartedExecution, readings.Reading] | None:
+        mine = [e for e in state.executions.executions() if e.schedule_id == schedule.id]
         if not mine:
             return None
         elapsed = self.store.clock.elapsed()
-        return mine[-1], readings.read(mine[-1], schedule, self.store.execution_steps(mine[-1], elapsed))
+        return mine[-1], readings.read(mine[-1], schedule, self.store.execution_steps(mine[-1], elapsed, state))
 
-    def row(self, schedule: Schedule) -> dict[str, Any]:
+    def row(self, schedule: Schedule, state: ClientState) -> dict[str, Any]:
         """ScheduleDto.FromHeader: with the last execution (a started one; the fixture's lastRunTime otherwise)."""
         body = schedule.dto()
-        last = self.last(schedule)
+        last = self.last(schedule, state)
         if last is not None:
             execution, reading = last
             start = self.store.start
@@ -72,16 +75,16 @@ class ScheduleHandlers:
         return body
 
     async def list_schedules(self, scope: Scope) -> Response:
-        given = params(scope)
+        given, state = params(scope), await self.clients.state(scope)
         schedules = sorted(self.store.schedules.values(), key=lambda s: s.name.lower())
         window = Window(given.page, given.page_size, len(schedules))
-        rows = [orjson.dumps(self.row(s)) for s in schedules[window.start : window.stop]]
+        rows = [orjson.dumps(self.row(s, state)) for s in schedules[window.start : window.stop]]
         return self.page(b"[" + b",".join(rows) + b"]", window)
 
     async def get_schedule(self, scope: Scope) -> Response:
         schedule = self.schedule(scope)
         body = schedule.dto()
-        last = self.last(schedule)
+        last = self.last(schedule, await self.clients.state(scope))
         if last is not None:  # StartScheduleExecutionAsync sets the schedule's LastRunTime
             body["lastRunTime"] = iso(self.store.start + timedelta(seconds=last[0].started))
         body["steps"] = [step.dto() for step in schedule.steps]
@@ -91,84 +94,64 @@ class ScheduleHandlers:
         schedule = self.schedule(scope)
         if not schedule.steps:
             raise self.refuse(errors.schedule_has_no_steps())
-        store = self.store
-        assert store.runs is not None and store.executions is not None
         key = caller(scope).key
         name = key.name if key is not None else "Unknown"
-        by_id, at, runs = key_id(name), store.clock.elapsed(), store.runs
-
-        def queue(execution_id: str) -> list[str]:
-            started: list[str] = []
-            for n, step in enumerate(schedule.steps):
-                halt = n > 0 and not schedule.steps[n - 1].continue_on_failure
-                place = StepOf(execution_id, step.index, schedule.id, schedule.name, started[-1] if n else None, halt)
-                run = runs.start(step.run_profile_id, at, by_id, name, place)
-                if run is None:
-                    raise self.refuse(errors.runs_full(getattr(runs, "bound", 0)))
-                started.append(run.activity_id)
-            return started
-
-        execution = store.executions.start(schedule.id, at, by_id, name, queue)
-        if execution is None:
-            raise self.refuse(errors.runs_full(store.executions.bound, "schedule executions"))
+        at = self.store.clock.elapsed()
+        event = {"kind": "run-schedule", "scheduleId": schedule.id, "at": at, "byId": key_id(name), "byName": name}
+        execution = await self.clients.write(scope, self.clients.unread(scope), event)
+        assert isinstance(execution, StartedExecution)
         body = {"executionId": execution.id, "message": f"Schedule '{schedule.name}' started successfully"}
         return self.accepted(orjson.dumps(body))
 
-    def reading(self, execution: StartedExecution) -> tuple[Schedule, list[readings.Step]]:
+    def reading(self, execution: StartedExecution, state: ClientState) -> tuple[Schedule, list[readings.Step]]:
         return self.store.schedules[execution.schedule_id], self.store.execution_steps(
-            execution, self.store.clock.elapsed()
+            execution, self.store.clock.elapsed(), state
         )
 
-    def header(self, execution: StartedExecution) -> dict[str, Any]:
-        schedule, steps = self.reading(execution)
+    def header(self, execution: StartedExecution, state: ClientState) -> dict[str, Any]:
+        schedule, steps = self.reading(execution, state)
         return readings.header(execution, schedule, readings.read(execution, schedule, steps), self.store.start)
 
-    def newest_first(self) -> list[StartedExecution]:
-        executions = self.store.executions
-        return list(reversed(list(executions.executions()))) if executions is not None else []
+    @staticmethod
+    def newest_first(state: ClientState) -> list[StartedExecution]:
+        return list(reversed(list(state.executions.executions())))
 
-    def execution(self, scope: Scope) -> StartedExecution:
+    async def execution(self, scope: Scope) -> tuple[ClientState, StartedExecution]:
         execution_id = params(scope).id or ""
-        found = self.store.executions.get(execution_id) if self.store.executions is not None else None
+        state = await self.clients.state(scope)
+        found = state.executions.get(execution_id)
         if found is None:
             raise self.refuse(errors.schedule_execution_not_found(execution_id))
-        return found
+        return state, found
 
     async def list_schedule_executions(self, scope: Scope) -> Response:
-        given = params(scope)
+        given, state = params(scope), await self.clients.state(scope)
         wanted = given.schedule_id
         wanted = (wanted,) if isinstance(wanted, str) else wanted
-        found = [e for e in self.newest_first() if not wanted or e.schedule_id in wanted]
+        found = [e for e in self.newest_first(state) if not wanted or e.schedule_id in wanted]
         window = Window(given.page, given.page_size, len(found))
-        rows = [orjson.dumps(self.header(e)) for e in found[window.start : window.stop]]
+        rows = [orjson.dumps(self.header(e, state)) for e in found[window.start : window.stop]]
         return self.page(b"[" + b",".join(rows) + b"]", window)
 
     async def list_active_schedule_executions(self, scope: Scope) -> Response:
-        rows = [self.header(e) for e in self.newest_first()]
+        state = await self.clients.state(scope)
+        rows = [self.header(e, state) for e in self.newest_first(state)]
         return self.answer(orjson.dumps([row for row in rows if row["status"] in ACTIVE]))
 
     async def get_schedule_execution(self, scope: Scope) -> Response:
-        execution = self.execution(scope)
-        schedule, steps = self.reading(execution)
+        state, execution = await self.execution(scope)
+        schedule, steps = self.reading(execution, state)
         return self.answer(orjson.dumps(readings.detail(execution, schedule, steps, self.store.start)))
 
     async def cancel_schedule_execution(self, scope: Scope) -> Response:
-        execution = self.execution(scope)
-        status = self.header(execution)["status"]
+        state, execution = await self.execution(scope)
+        status = self.header(execution, state)["status"]
         if status not in ACTIVE:
             raise self.refuse(errors.cannot_cancel_execution(status))
-        store = self.store
-        assert store.executions is not None and store.runs is not None
-        at = store.clock.elapsed()
-        # Every step's task is cancelled: the running one at once (the sandbox's worker is always free), the
-        # waiting ones unrun (SchedulerServer.CancelScheduleExecutionAsync).
-        for activity_id in execution.runs:
-            run = store.runs.get(activity_id)
-            if run is not None and store.run_activity(run, at).status == "InProgress":
-                store.runs.cancel(run.task_id, at)
-        cancelled = store.executions.cancel(execution.id, at)
-        assert cancelled is not None
-        return self.answer(orjson.dumps(self.header(cancelled)))
+        event = {"kind": "cancel-execution", "executionId": execution.id, "at": self.store.clock.elapsed()}
+        cancelled = await self.clients.write(scope, state, event)
+        assert isinstance(cancelled, StartedExecution)
+        return self.answer(orjson.dumps(self.header(cancelled, state)))
 
 
 OPERATIONS = {

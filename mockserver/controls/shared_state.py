@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import orjson
 import redis
 import redis.asyncio
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -21,6 +22,8 @@ from mockserver.text import printable
 KEY_PREFIX = "mockserver"
 """Every Redis key the sandbox writes starts with this, so a shared Redis can be inspected or flushed by prefix."""
 
+WORLD_KEY = f"{KEY_PREFIX}:world"
+"""The world's start (a Unix time) and the settings it was started with, written by the first replica to start."""
 READY_KEY, READY_MS = f"{KEY_PREFIX}:ready", 60_000
 """What the readiness check writes (a byte, expiring a minute later), to learn that Redis takes writes."""
 FAILURES = (redis.RedisError, OSError, TimeoutError, StorageError)
@@ -76,6 +79,27 @@ class SharedRedis:
             raise SharedStateError(f"cannot reach Redis at {redacted(self.url)}: {exc}") from None
         finally:
             client.close()
+
+    def world_origin(self, proposed: float, settings: Mapping[str, Any]) -> float:
+        """The world's start that every replica sharing this Redis uses: the first one's (`proposed`, if this is the
+        first); refused, naming the setting, when a replica with other settings started it."""
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout)
+        given = orjson.dumps({"origin": proposed, **settings})
+        try:
+            client.set(WORLD_KEY, given, nx=True)
+            found = orjson.loads(cast("bytes", client.get(WORLD_KEY)) or given)
+        except (redis.RedisError, OSError, orjson.JSONDecodeError) as exc:
+            raise SharedStateError(f"cannot read the world's start from Redis at {redacted(self.url)}: {exc}") from None
+        finally:
+            client.close()
+        for name, value in settings.items():
+            if found.get(name) != value:
+                raise SharedStateError(
+                    f"{name}: {value!r}, but the replicas already sharing Redis at {redacted(self.url)} run with"
+                    f" {found.get(name)!r}; give every replica the same {name}, or use another Redis database"
+                    f" (or delete its {KEY_PREFIX}:* keys to start the world afresh)"
+                )
+        return float(found["origin"])
 
     @asynccontextmanager
     async def deadline(self) -> AsyncIterator[None]:

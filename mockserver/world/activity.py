@@ -6,13 +6,39 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from mockserver.world.items.source import ItemSource
 from mockserver.world.shapes import SCHEDULE_FIELDS, Shape
 from mockserver.world.vocabulary import RUN_PROFILE
+
+
+class Listed(Protocol):
+    """What the activity list reads of an activity (its sorts, filters, search and rows): an Activity, or a started
+    run's row once it has ended (world/runs/listed.py)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent_id(self) -> str | None: ...
+    @property
+    def created(self) -> datetime: ...
+    @property
+    def executed(self) -> datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    @property
+    def totals(self) -> Mapping[str, int]: ...
+    @property
+    def children(self) -> tuple[str, ...]: ...
+    @property
+    def attribution(self) -> Mapping[str, Any]: ...
+    @property
+    def header_json(self) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -52,12 +78,6 @@ class Activity:
     @property
     def status(self) -> str:
         return str(self.fields["status"])
-
-
-def kept_json(value: Any) -> bytes:
-    """JSON to keep: orjson's bytes keep the capacity of its write buffer (about 8 KB of memory for a 1 KB
-    header), so what an activity holds for as long as it lives is copied to its own size."""
-    return bytes(memoryview(orjson.dumps(value)))
 
 
 def build_activity(
@@ -107,7 +127,13 @@ def build_activity(
         attribution=attribution,
         operation_counts=operation_counts or {},
         rate=rate,
-        header_json=kept_json(header),
-        detail_json=kept_json({name: values[name] for name in shape.detail}),
-        stats_json=kept_json(values["executionStats"]) if stats is not None else None,
+        header_json=kept(orjson.dumps(header)),
+        detail_json=kept(orjson.dumps({name: values[name] for name in shape.detail})),
+        stats_json=kept(orjson.dumps(values["executionStats"])) if stats is not None else None,
     )
+
+
+def kept(body: bytes) -> bytes:
+    """A copy of exactly its length, for a body kept long: orjson's own result keeps its whole working buffer
+    (several KB, whatever the body's size) for as long as it is kept."""
+    return bytes(memoryview(body))

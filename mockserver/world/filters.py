@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from mockserver.world.activity import Activity
+from mockserver.world.activity import Listed
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class ListFilter:
     scheduled_only: bool | None = None
     schedule_id: tuple[str, ...] = ()
 
-    def tests(self) -> list[Callable[[Activity], bool]]:
+    def tests(self) -> list[Callable[[Listed], bool]]:
         """One test per filter given; an activity is listed when it passes them all."""
-        found: list[Callable[[Activity], bool]] = []
+        found: list[Callable[[Listed], bool]] = []
         field = self.field_test
         for name, values in (
             ("targetType", self.target_type),
@@ -47,7 +47,7 @@ class ListFilter:
             if values:
                 found.append(field(name, values))
         if self.outcome:
-            # JIM's ActivityOutcomeType: an activity has the outcome when its counter `total` + the name is above 0.
+            # JIM's ListedOutcomeType: an activity has the outcome when its counter `total` + the name is above 0.
             found.append(lambda a: any(a.totals[f"total{name}"] > 0 for name in self.outcome))
         if self.initiated_by_id is not None:
             found.append(lambda a: a.fields["initiatedById"] == self.initiated_by_id)
@@ -69,7 +69,7 @@ class ListFilter:
         return found
 
     @staticmethod
-    def field_test(name: str, values: tuple[str | None, ...]) -> Callable[[Activity], bool]:
+    def field_test(name: str, values: tuple[str | None, ...]) -> Callable[[Listed], bool]:
         # A null never matches: JIM's query asks `field != null && values.Contains(field)`.
         wanted = frozenset(value for value in values if value is not None)
         return lambda a: a.fields[name] in wanted

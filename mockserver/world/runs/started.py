@@ -3,8 +3,8 @@
 A started run is a small record: its ids, its run profile, who started it, when by the world's clock, and, once
 cancelled, when. Everything else (its steps, counts, items and status at any moment) is computed from the record,
 its run profile's plan and the world's time (world/runs/run_activity.py), so a run costs the same memory whatever
-it touches. `RunStore` is what the rest of the world reads and writes; `MemoryRunStore` keeps the records in this
-process (a later step keeps them in Redis, so that replicas agree).
+it touches. `MemoryRunStore` keeps one sandbox's records; what fills it is that sandbox's log of writes
+(world/runs/client_state.py), kept in this process or in Redis.
 
 Ids are GUIDs as JIM's are, but drawn from the seed and a per-store counter (the n-th run started since start-up),
 never at random: the same seed and the same starts give the same ids.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from mockserver.world.items.hashing import digest, uuid4_from_free_bits
 
@@ -23,7 +22,7 @@ MAX_STARTED_RUNS = 10_000
 """Runs kept: past this, a start is refused (400, nothing recorded is dropped); restart the server to start more."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StartedRun:
     number: int
     """The n-th run started since start-up (from 1)."""
@@ -40,7 +39,7 @@ class StartedRun:
     """The schedule execution that queued it, as which step (None: a client started it)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepOf:
     """A scheduled run's place: JIM queues every step of an execution at once, each waiting for the one before
     (SchedulerServer.StartScheduleExecutionAsync); a step whose predecessor fails is cancelled unawaited unless that
@@ -56,45 +55,35 @@ class StepOf:
     """Whether it is cancelled when the step before it fails (that step does not continue on failure)."""
 
 
-class RunStore(Protocol):
-    """Where started runs are kept; every method is safe to call from any thread of one process."""
-
-    def start(
-        self, run_profile_id: int, at: float, by_id: str | None, by_name: str, schedule: StepOf | None = None
-    ) -> StartedRun | None:
-        """Record a new run started `at`; None when the store is full (MAX_STARTED_RUNS)."""
-        ...
-
-    def get(self, activity_id: str) -> StartedRun | None: ...
-
-    def by_task(self, task_id: str) -> StartedRun | None: ...
-
-    def cancel(self, task_id: str, at: float) -> StartedRun | None:
-        """Mark the run cancelled `at` (once: a second call keeps the first time); None for an unknown task."""
-        ...
-
-    def runs(self) -> Iterator[StartedRun]:
-        """Every run, oldest first."""
-        ...
-
-    def version(self) -> int:
-        """Changes whenever a run is started or cancelled."""
-        ...
-
-
-def guid(seed: int, kind: str, number: int) -> str:
-    return uuid4_from_free_bits(digest(seed, "started", kind, number) >> 6)
+def guid(seed: int, kind: str, number: int, sandbox: str | None = None) -> str:
+    """The n-th id of a kind in a sandbox (None: the shared world, whose ids are those of a sandbox-less server)."""
+    parts = (seed, "started", kind, number) if sandbox is None else (seed, "started", sandbox, kind, number)
+    return uuid4_from_free_bits(digest(*parts) >> 6)
 
 
 class MemoryRunStore:
     """The runs of this process, in a dict, under a lock."""
 
-    def __init__(self, seed: int, bound: int = MAX_STARTED_RUNS) -> None:
+    def __init__(
+        self,
+        seed: int,
+        bound: int = MAX_STARTED_RUNS,
+        sandbox: str | None = None,
+        index: dict[str, MemoryRunStore] | None = None,
+    ) -> None:
+        """`sandbox`: whose runs these are (their ids are drawn with it); `index`: where every store of the process
+        notes the runs it holds, so that a run is found by id without knowing its sandbox."""
         self.seed = seed
         self.bound = bound
+        self.sandbox = sandbox
+        self.index = index if index is not None else {}
         self._lock = threading.Lock()
         self._runs: dict[str, StartedRun] = {}
         self._tasks: dict[str, str] = {}
+        self._order: list[str] = []
+        """Activity ids in the order the runs started."""
+        self._cancels: list[str] = []
+        """Activity ids in the order the runs were cancelled."""
         self._version = 0
 
     def start(
@@ -106,8 +95,8 @@ class MemoryRunStore:
             number = len(self._runs) + 1
             run = StartedRun(
                 number,
-                guid(self.seed, "activity", number),
-                guid(self.seed, "task", number),
+                guid(self.seed, "activity", number, self.sandbox),
+                guid(self.seed, "task", number, self.sandbox),
                 run_profile_id,
                 at,
                 by_id,
@@ -116,6 +105,8 @@ class MemoryRunStore:
             )
             self._runs[run.activity_id] = run
             self._tasks[run.task_id] = run.activity_id
+            self._order.append(run.activity_id)
+            self.index[run.activity_id] = self
             self._version += 1
             return run
 
@@ -132,6 +123,7 @@ class MemoryRunStore:
             if run is None or run.cancelled is not None:
                 return run
             run = self._runs[run.activity_id] = replace(run, cancelled=at)
+            self._cancels.append(run.activity_id)
             self._version += 1
             return run
 
@@ -141,3 +133,20 @@ class MemoryRunStore:
 
     def version(self) -> int:
         return self._version
+
+    def started_since(self, count: int) -> list[StartedRun]:
+        """The runs started after the first `count`, in the order they started."""
+        return [self._runs[activity_id] for activity_id in self._order[count:]]
+
+    def cancelled_since(self, count: int) -> list[str]:
+        """The activity ids of the runs cancelled after the first `count` cancels, in the order they were."""
+        return self._cancels[count:]
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def forget(self) -> None:
+        """Drop every run from the process's index (the sandbox is gone)."""
+        with self._lock:
+            for activity_id in self._runs:
+                self.index.pop(activity_id, None)
