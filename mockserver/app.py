@@ -17,7 +17,7 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.resolver import Resolver
 
 from mockserver import errors, http
-from mockserver.api.auth import IdentifyCaller, require_administrator
+from mockserver.api.auth import IdentifyCaller, Resolve, SandboxUnavailable, require_administrator
 from mockserver.api.docs import Docs
 from mockserver.api.handlers import RENDERED_PAGES, Handlers, PageKey
 from mockserver.api.params import PARSED_REQUESTS, HeaderCheck, OperationRules, ParsedKey, first_values
@@ -32,11 +32,13 @@ from mockserver.controls.cors import Cors
 from mockserver.controls.date_header import DateHeader
 from mockserver.controls.faults import Chaos, FaultMiddleware
 from mockserver.controls.head import HeadWithoutBody
-from mockserver.controls.journal import Journal, JournalMiddleware, MemoryJournal, RedisJournal
+from mockserver.controls.journal import SANDBOX_JOURNAL_SIZE, Journal, JournalMiddleware, MemoryJournal, RedisJournal
 from mockserver.controls.journal_routes import JournalRoutes
 from mockserver.controls.rate_limit import Limiter, RateLimitMiddleware
+from mockserver.controls.sandbox_routes import SandboxRoutes
+from mockserver.controls.sandboxes import MemoryRegistry, RedisRegistry, Registry
 from mockserver.controls.security_headers import SecurityHeaders
-from mockserver.controls.shared_state import SharedRedis
+from mockserver.controls.shared_state import RedisUnavailable, SharedRedis
 from mockserver.error_stage import RenderErrors
 from mockserver.memo import Memo, Memos
 from mockserver.preference import parse_prefer
@@ -45,7 +47,7 @@ from mockserver.profiles.spec import load_spec
 from mockserver.scope import Params
 from mockserver.serving import freeze_startup_objects, is_loopback, stop_with_master
 from mockserver.settings import Settings
-from mockserver.world.runs.client_state import LocalLog
+from mockserver.world.runs.client_state import REPLAYABLE_KEPT, ClientLog, LocalLog
 from mockserver.world.runs.clock import Clock, ManualClock, RunningClock
 from mockserver.world.store import Store, load_store
 
@@ -62,15 +64,50 @@ def history_ends(epoch: str, origin: float) -> datetime | None:
     return datetime.fromtimestamp(origin, UTC) if epoch == "now" else datetime.fromisoformat(epoch)
 
 
+def fires_schedules(settings: Settings) -> bool:
+    """`--scheduler` / `--no-scheduler` as given; else on, but off with a hand-turned clock, where nothing happens
+    that the test did not ask for."""
+    return settings.scheduler if settings.scheduler is not None else not settings.hand_turned_clock
+
+
 def world_settings(settings: Settings) -> dict[str, Any]:
-    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids."""
-    return {"seed": settings.seed, "clock_rate": settings.clock_rate, "epoch": settings.epoch}
+    """What replicas sharing one Redis must agree on, for a run to read alike on each: the world's time and ids, and
+    whether schedules fire."""
+    return {
+        "seed": settings.seed,
+        "clock_rate": settings.clock_rate,
+        "epoch": settings.epoch,
+        "scheduler": fires_schedules(settings),
+    }
 
 
-def create_app(settings: Settings, store: Store | None = None, clock: Clock | None = None) -> AsyncApp:
+def sandbox_resolver(registry: Registry) -> Resolve:
+    """The identify stage's view of the registry: a key to (sandbox id, key digest), or None."""
+
+    async def resolve(secret: str) -> tuple[str, str] | None:
+        try:
+            found = await registry.resolve(secret)
+        except RedisUnavailable as exc:
+            raise SandboxUnavailable(str(exc)) from None
+        return (found.id, found.key_sha256) if found is not None else None
+
+    return resolve
+
+
+async def sandbox_ended(store: Store, log: ClientLog, sandbox_id: str) -> None:
+    """A deleted sandbox's runs go with it: this process's copy, and its log in Redis."""
+    store.forget(sandbox_id)
+    if isinstance(log, RedisLog):
+        await log.forget(sandbox_id)
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, clock: Clock | None = None, registry: Registry | None = None
+) -> AsyncApp:
     """Build the sandbox. A bad fixture, overlay or an unreachable Redis raises a StartupError here,
     before anything listens. `clock`: the world's (the wall clock since start-up at `clock_rate`, or a hand-turned
-    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand)."""
+    one with `hand_turned_clock`, unless given; a test's ManualClock turns by hand). `registry`: the private
+    sandboxes' (by default in memory, or in Redis with `redis_url`), when `sandboxes` is on."""
     profile = PROFILES[settings.profile]
     spec = load_spec(settings.spec_path, profile)
     # The world starts on a whole second of the wall (the one `serve` gave every worker, or now), so that with
@@ -96,6 +133,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         clock=clock,
         live_seconds=settings.live_run_seconds,
         ends_at=history_ends(settings.epoch, origin),
+        scheduler=fires_schedules(settings),
     )
     # The world's clock: every time the server writes (error and health timestamps, the journal's times, the Date
     # header) is read from it, as the activities' times and /progress's retrievedAt are.
@@ -108,6 +146,10 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     pages: Memo[PageKey, bytes] = memos.new("item pages", RENDERED_PAGES)
     key_header: str = spec["components"]["securitySchemes"]["ApiKey"]["name"]
 
+    log = RedisLog(shared) if shared else LocalLog()
+    if shared is not None and store.clients is not None:
+        # Sandboxes deleted or ended through other replicas are never heard of here: keep the most recently used.
+        store.clients.kept = REPLAYABLE_KEPT
     handlers = Handlers(
         store,
         empty_past_last_page=profile.empty_past_last_page,
@@ -116,11 +158,21 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         headers=profile.api_headers,
         readiness=shared.problem if shared else None,
         pages=pages,
-        log=RedisLog(shared) if shared else LocalLog(),
+        log=log,
     )
+    if settings.sandboxes and registry is None:
+        idle = settings.sandbox_idle_seconds
+        registry = (
+            RedisRegistry(shared, settings.sandboxes, idle) if shared else MemoryRegistry(settings.sandboxes, idle)
+        )
+    if isinstance(registry, MemoryRegistry):
+        registry.ended.append(store.forget)  # idle past its time: its runs go with it
     journal: Journal | None = None
-    if settings.journal_size:
-        journal = RedisJournal(shared, settings.journal_size) if shared else MemoryJournal(settings.journal_size)
+    if settings.journal_size or registry is not None:
+        # Each private sandbox has a journal of its own (of --journal N entries, else SANDBOX_JOURNAL_SIZE).
+        capacity = settings.journal_size or SANDBOX_JOURNAL_SIZE
+        idle_ms = settings.sandbox_idle_seconds * 1000
+        journal = RedisJournal(shared, capacity, idle_ms) if shared else MemoryJournal(capacity)
     limiter = None
     if settings.rate_limit:
         limiter = Limiter(
@@ -155,9 +207,15 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
         # date: every answer's Date header from the world's clock (uvicorn's, the wall's, is off).
         partial(DateHeader, now=now),
         # identify: who is calling, resolved once for every layer below (the key is hashed at most once).
-        partial(IdentifyCaller, keys=store.keys, key_header=key_header, joined=profile.repeated_key_joined),
+        partial(
+            IdentifyCaller,
+            keys=store.keys,
+            key_header=key_header,
+            sandboxes=sandbox_resolver(registry) if registry is not None else None,
+            joined=profile.repeated_key_joined,
+        ),
         # controls that see every request and its answer.
-        *([partial(JournalMiddleware, journal=journal, now=now)] if journal else []),
+        *([partial(JournalMiddleware, journal=journal, now=now, shared=settings.journal_size > 0)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
@@ -208,12 +266,20 @@ def create_app(settings: Settings, store: Store | None = None, clock: Clock | No
     app.add_url_rule(http.SPEC_PATH, "openapi", reference.spec, methods=every)
     app.add_url_rule(http.REFERENCE_PATH, "reference", reference.page, methods=every)
     app.add_url_rule(http.REFERENCE_PATH + "/{name}", "reference-asset", reference.asset, methods=every)
-    if journal is not None:
-        # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
+    # Outside /api/v1 and outside the contract: see admin-openapi.yaml.
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    admin = AdminGuard(token, open_without_token=is_loopback(settings.host))
+    if journal is not None and settings.journal_size:
         journal_routes = JournalRoutes(journal, read_query=first_values)
-        token = settings.admin_token.get_secret_value() if settings.admin_token else None
-        admin = AdminGuard(token, open_without_token=is_loopback(settings.host))
         app.add_url_rule(http.REQUESTS_PATH, "journal", admin.guard(journal_routes.dispatch), methods=every)
+    if journal is not None and registry is not None:
+        sandbox_routes = SandboxRoutes(
+            registry, journal, read_query=first_values, ended=partial(sandbox_ended, store, log)
+        )
+        one = http.SANDBOXES_PATH + "/{id}"
+        app.add_url_rule(http.SANDBOXES_PATH, "sandboxes", admin.guard(sandbox_routes.collection), methods=every)
+        app.add_url_rule(one, "sandbox", admin.guard(sandbox_routes.member), methods=every)
+        app.add_url_rule(one + "/requests", "sandbox-journal", admin.guard(sandbox_routes.requests), methods=every)
     return app
 
 

@@ -95,6 +95,24 @@ def admin_closed() -> JimError:
     )
 
 
+def sandbox_not_found(sandbox_id: str, idle_seconds: float) -> JimError:
+    return JimError(
+        404,
+        "NOT_FOUND",
+        f"No private sandbox {quoted(sandbox_id)}: it never existed, was deleted, or ended after {idle_seconds:,g}"
+        " seconds unused.",
+    )
+
+
+def sandboxes_full(bound: int) -> JimError:
+    return JimError(
+        409,
+        "CONFLICT",
+        f"The server keeps at most {bound:,} private sandboxes at once: delete one you no longer need, or wait until"
+        " an idle one ends.",
+    )
+
+
 def activity_not_found(activity_id: str) -> JimError:
     return JimError(404, "NOT_FOUND", f"Activity with ID {activity_id} not found.")
 

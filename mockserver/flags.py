@@ -24,6 +24,8 @@ SPELLING: dict[str, dict[str, Any]] = {
     "cors_origins": {"flag": "--cors-origin", "multiple": True, "metavar": "ORIGIN"},
     "latency_ms": {"metavar": "MS|MIN:MAX"},
     "redis_url": {"metavar": "URL"},
+    "sandboxes": {"metavar": "N"},
+    "sandbox_idle_seconds": {"metavar": "SECONDS"},
     "admin_token": {"metavar": "TOKEN"},
     "rate_limit_per_key": {"metavar": "N"},
     "rate_limit_per_ip": {"metavar": "N"},
@@ -82,7 +84,7 @@ def option(name: str, description: str | None = None) -> Decorator:
     spelling = {key: value for key, value in SPELLING.get(name, {}).items() if key != "flag"}
     spelt = flag(name)
     text = f"{description or field.description}  [default: {shown_default(field.default)}]"
-    if field.annotation is bool:
+    if field.annotation in (bool, bool | None):
         negative = "--no-" + spelt.removeprefix("--")
         return click.option(f"{spelt}/{negative}", name, default=None, help=text)
     return click.option(spelt, name, type=click_type(field), default=None, help=text, **spelling)
@@ -99,7 +101,9 @@ def options(*names: str) -> Decorator:
     return decorate
 
 
-FIXTURE_SETTINGS = ("profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds", "epoch", "clock_rate")
+FIXTURE_SETTINGS = (
+    "profile", "fixtures_dir", "spec_path", "seed", "live_run_seconds", "epoch", "clock_rate", "scheduler",
+)  # fmt: skip
 SERVER_SETTINGS = (
     "host",
     "port",
@@ -120,6 +124,8 @@ CONTROL_SETTINGS = (
     "latency_ms",
     "journal_size",
     "admin_token",
+    "sandboxes",
+    "sandbox_idle_seconds",
     "cors_origins",
     "security_headers",
     "redis_url",

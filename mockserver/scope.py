@@ -40,6 +40,17 @@ class Caller:
         self.keys = keys
         self.secret = secret
         """The key sent, or None when there is none or several that disagree (no "first one wins" guessing)."""
+        self.sandbox: str | None = None
+        """The private sandbox whose key was sent (its id), or None: the shared world of the fixture keys."""
+        self.unavailable = False
+        """The sent key has a sandbox key's form and the sandbox registry (Redis) could not be asked: 503."""
+
+    def settle(self, key: ApiKey | None, sandbox: str | None = None, *, unavailable: bool = False) -> None:
+        """The identify stage resolved a sandbox key's form itself: `key` is what it authenticates as (never then
+        looked up among the fixtures' keys), `sandbox` whose it is."""
+        self.__dict__["key"] = key  # the cached_property below, already resolved
+        self.sandbox = sandbox
+        self.unavailable = unavailable
 
     @cached_property
     def key(self) -> ApiKey | None:
@@ -84,6 +95,7 @@ class Params:
     search: str | None = None
     sort_by: str | None = None
     sort_direction: str | None = None
+    sort_descending: bool | None = None
     filter: str | None = None
     prefer: Preference | None = None
     """The parsed Prefer header, when the server honours it."""
@@ -113,6 +125,7 @@ FIELDS = {
     "search": "search",
     "sortBy": "sort_by",
     "sortDirection": "sort_direction",
+    "sortDescending": "sort_descending",
     "filter": "filter",
     "Prefer": "prefer",
     "targetType": "target_type",

@@ -60,12 +60,16 @@ def log_config(level: str) -> dict[str, Any]:
 
 def exposure_warnings(settings: Settings) -> list[str]:
     """What start-up warns of: admin routes bound beyond loopback with no admin token, so closed to everyone."""
-    if settings.journal_size == 0 or settings.admin_token is not None or is_loopback(settings.host):
+    routes = [
+        *(["/__admin/requests, the request journal"] if settings.journal_size else []),
+        *(["/__admin/sandboxes, private sandboxes"] if settings.sandboxes else []),
+    ]
+    if not routes or settings.admin_token is not None or is_loopback(settings.host):
         return []
     return [
-        f"the admin routes (/__admin/requests, the request journal) are closed: bound to {settings.host}:"
+        f"the admin routes ({', '.join(routes)}) are closed: bound to {settings.host}:"
         f"{settings.port}, beyond loopback, they need an admin token, and none was given; set MOCKSERVER_ADMIN_TOKEN"
-        " (or --admin-token) to read the journal, or bind 127.0.0.1 (--host)"
+        " (or --admin-token) to use them, or bind 127.0.0.1 (--host)"
     ]
 
 

@@ -23,7 +23,6 @@ JOURNAL_FLAG_SIZE = 100
 """The journal's size when `--journal` is given without a number."""
 FIXTURE_JOURNAL_SIZE = 10_000
 """The journal's size in the jim_sandbox pytest fixture, which records every request unless told otherwise."""
-
 _LATENCY = re.compile(r"([0-9]{1,5})(?::([0-9]{1,5}))?")
 _ORIGIN = re.compile(r"https?://[^/?#,\s]+")
 _TOKEN = re.compile(r"[!-~]{16,256}")
@@ -70,6 +69,11 @@ class Settings(BaseSettings):
     clock_rate: float = Field(1.0, gt=0, le=1e6, description="Run the world N times as fast as the wall.")
     hand_turned_clock: bool = Field(
         False, description="The world's clock moves only when a test turns it (jim_sandbox.advance); not for serve."
+    )
+    scheduler: bool | None = Field(
+        None,
+        description="Fire enabled schedules by the world's clock as JIM does (docs/api.md); on unless the clock"
+        " is hand-turned (then scheduler=True).",
     )
     clock_origin: float | None = Field(
         None,
@@ -145,6 +149,12 @@ class Settings(BaseSettings):
     )
     security_headers: bool = Field(
         False, description="Send the security headers JIM sends (nosniff, DENY, CSP, …); the jim profile always does."
+    )
+    sandboxes: int = Field(
+        0, ge=0, le=10_000, description="Up to N private sandboxes at once (POST /__admin/sandboxes); 0 is off."
+    )
+    sandbox_idle_seconds: int = Field(
+        3600, ge=10, le=604_800, description="A private sandbox unused for this many seconds ends; its key is refused."
     )
     redis_url: str | None = Field(
         None,
@@ -283,8 +293,8 @@ class Settings(BaseSettings):
         # Each worker would keep its own runs (a run started on one unknown to the next), count and journal alone.
         if self.workers > 1 and self.redis_url is None:
             raise ValueError(
-                "workers: more than one needs --redis-url: started runs, rate limits and the journal are shared"
-                " through it (each worker would otherwise know only the runs started on it)"
+                "workers: more than one needs --redis-url: started runs, rate limits, the journal and private sandboxes"
+                " are shared through it (each worker would otherwise know only the runs started on it)"
             )
         return self
 

@@ -46,11 +46,13 @@ def client() -> Iterator[TestClient]:
 @pytest.fixture
 def make_client() -> Iterator[Callable[..., TestClient]]:
     """make(**settings) -> a started client of a new app; `peer=(ip, port)` sets the client address it sends from,
-    `clock` the world's clock (one that stands still unless given)."""
+    `clock` the world's clock (one that stands still unless given), `registry` the private sandboxes'."""
     opened: list[TestClient] = []
 
-    def make(peer: tuple[str, int] | None = None, clock: Any = None, **settings: Any) -> TestClient:
-        app = create_app(Settings(**settings), clock=clock or ManualClock())
+    def make(
+        peer: tuple[str, int] | None = None, clock: Any = None, registry: Any = None, **settings: Any
+    ) -> TestClient:
+        app = create_app(Settings(**settings), clock=clock or ManualClock(), registry=registry)
         c = app.test_client(client=peer) if peer else app.test_client()
         c.__enter__()
         opened.append(c)

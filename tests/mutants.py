@@ -28,13 +28,13 @@ from starlette.responses import Response
 import mockserver.app
 from mockserver import compat, errors
 from mockserver.api import auth, handlers, params, webui
-from mockserver.controls import canonical_path, rate_limit
+from mockserver.controls import canonical_path, client_log, journal, rate_limit
 from mockserver.profiles.jim import JimWording
-from mockserver.world import paging, store
+from mockserver.world import paging, schedule_list, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
-from mockserver.world.runs import live, run_activity, started
+from mockserver.world.runs import client_state, listed, live, run_activity, scheduler, started
 from mockserver.world.runs import progress as run_progress
 
 ENV = "TEETH_MUTANT"
@@ -323,17 +323,29 @@ def scheduled_steps_run_at_once() -> None:
     original = replace(
         run_activity.RunActivities,
         "course",
-        lambda self, run: original(self, dataclasses.replace(run, schedule=None)),
+        lambda self, run, lookup=None: original(self, dataclasses.replace(run, schedule=None), lookup),
     )
 
 
 def failed_step_does_not_stop_the_schedule() -> None:
     # A step that fails is passed over: the steps after it run as if it continued on failure.
-    def course(self: run_activity.RunActivities, run: started.StartedRun) -> run_activity.Course:
+    def course(self: run_activity.RunActivities, run: started.StartedRun, lookup: Any = None) -> run_activity.Course:
         step = run.schedule
-        return original(self, dataclasses.replace(run, schedule=step and dataclasses.replace(step, halt=False)))
+        return original(self, dataclasses.replace(run, schedule=step and dataclasses.replace(step, halt=False)), lookup)
 
     original = replace(run_activity.RunActivities, "course", course)
+
+
+def schedules_fire_a_poll_late() -> None:
+    # The scheduler fires 30 seconds after each occurrence (as if every firing waited for JIM's next poll).
+    original = replace(
+        scheduler.Scheduler, "_fire", lambda self, schedule, track, at: original(self, schedule, track, at + 30)
+    )
+
+
+def schedule_sort_ignores_descending() -> None:
+    # sortDescending=true lists the schedules in the ascending order.
+    original = replace(schedule_list, "order", lambda rows, sort_by, descending: original(rows, sort_by, False))
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
@@ -391,7 +403,67 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
         "a run's progress estimates the seconds left before any object is processed",
         estimate_before_any_object,
     ),
+    "schedules_fire_a_poll_late": ("schedules fire 30 s after each occurrence", schedules_fire_a_poll_late),
+    "schedule_sort_ignores_descending": (
+        "the schedule list ignores sortDescending=true",
+        schedule_sort_ignores_descending,
+    ),
 }
+
+
+def journal_not_partitioned() -> None:
+    # Every request, a private sandbox's or not, lands in (and is read and cleared from) the one shared journal.
+    replace(journal.MemoryJournal, "_partition", lambda self, sandbox: self._entries)
+    replace(journal.RedisJournal, "partition", lambda self, sandbox: self.key)
+
+
+def replicas_never_read_the_log() -> None:
+    # A replica answers from what it wrote itself: the writes other replicas appended are never read.
+    async def read(self: client_log.RedisLog, state: client_state.ClientState) -> None:
+        return None
+
+    replace(client_log.RedisLog, "read", read)
+
+
+def events_applied_again() -> None:
+    # Every event an answer brings is applied, even one another request's answer applied first.
+    def apply(state: client_state.ClientState, start: int, events: Sequence[bytes]) -> None:
+        for raw in events:
+            state.apply(orjson.loads(raw))
+
+    replace(client_log, "apply", apply)
+
+
+def ended_runs_never_revisited() -> None:
+    # A run listed as ended stays as it was listed, whatever cancel the log brings for it later.
+    def take_in(self: listed.StartedListing) -> None:
+        for run in self.client.own.started_since(self.started_seen):
+            self.moving[run.activity_id] = None
+            self.started_seen += 1
+
+    replace(listed.StartedListing, "take_in", take_in)
+
+
+def sandboxes_share_runs() -> None:
+    # Every key's runs are the shared world's: a private sandbox's runs are everyone's.
+    original = replace(client_state.ClientStates, "get", lambda self, sandbox=None: original(self, None))
+
+
+SERVER_MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
+    "journal_not_partitioned": (
+        "private sandboxes and the shared journal read and write one journal",
+        journal_not_partitioned,
+    ),
+    "replicas_never_read_the_log": (
+        "a replica never reads the writes other replicas appended",
+        replicas_never_read_the_log,
+    ),
+    "events_applied_again": ("an event brought twice is applied twice", events_applied_again),
+    "ended_runs_never_revisited": ("a run listed as ended ignores a later cancel", ended_runs_never_revisited),
+    "sandboxes_share_runs": ("every sandbox's runs are the shared world's", sandboxes_share_runs),
+}
+"""Bugs outside JIM's contract (the admin routes, CONTRACT.md), so the contract suite of `make teeth` cannot see
+them: the server's own tests must catch each, which tests/controls/test_server_teeth.py proves."""
 
 
 def profile_of(mutant: str) -> str:
@@ -407,16 +479,18 @@ def pytest_configure(config: pytest.Config) -> None:
     name = selected()
     if name is None:
         return
-    if name not in MUTANTS:
-        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(MUTANTS)}")
+    every = MUTANTS | SERVER_MUTANTS
+    if name not in every:
+        raise pytest.UsageError(f"{ENV}={name!r} is not a mutant; valid names: {', '.join(every)}")
     if config.getoption("base_url", default=None):
         raise pytest.UsageError(f"{ENV} patches the in-process app, so it cannot apply with --base-url")
     try:
-        MUTANTS[name][1]()
+        every[name][1]()
     except StaleMutant as exc:
         raise pytest.UsageError(f"mutant {name} no longer applies to mockserver: {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     name = selected()
-    return f"mutant: {name} ({MUTANTS[name][0]})" if name in MUTANTS else None
+    every = MUTANTS | SERVER_MUTANTS
+    return f"mutant: {name} ({every[name][0]})" if name in every else None

@@ -32,7 +32,7 @@ def test_the_docs_table_names_every_call_of_the_fixture() -> None:
     table = section("In a client's test suite")
     documented = set(re.findall(r"^\| `([a-z_]+)\(", table, flags=re.MULTILINE))
     documented |= set(re.findall(r"`([a-z_]+)\(\)`", table))
-    public = {name for name in vars(Sandbox) if not name.startswith("_") and callable(getattr(Sandbox, name))}
+    public = {name for name in dir(Sandbox) if not name.startswith("_") and callable(getattr(Sandbox, name))}
     assert documented == public
 
 

@@ -65,7 +65,11 @@ def test_a_port_in_use_is_one_line_before_any_announcement() -> None:
         (["--port", "x"], {}, "mockserver serve: Invalid value for '--port': 'x' is not a valid integer range."),
         ([], {"MOCKSERVER_PORT": "x"}, "MOCKSERVER_PORT: Input should be a valid integer"),
         ([], {"MOCKSERVER_RATE_LIMIT_PER_KEY": "0"}, "MOCKSERVER_RATE_LIMIT_PER_KEY: Input should be greater than"),
+        ([], {"MOCKSERVER_SCHEDULER": "sometimes"}, "MOCKSERVER_SCHEDULER: Input should be a valid boolean"),
         (["--rate-limit-per-key", "0"], {}, "'--rate-limit-per-key': 0 is not in the range 1<=x<=1000000."),
+        (["--sandbox-idle-seconds", "5"], {}, "'--sandbox-idle-seconds': 5 is not in the range 10<=x<=604800."),
+        ([], {"MOCKSERVER_SANDBOXES": "-1"}, "MOCKSERVER_SANDBOXES: Input should be greater than or equal to 0"),
+        (["--sandboxes", "2", "--workers", "2"], {}, "the journal and private sandboxes are shared through it"),
         (["--latency-ms", "9:1"], {"MOCKSERVER_LATENCY_MS": "1"}, "--latency-ms: need MIN <= MAX <= 10000"),
         (
             [],

@@ -17,6 +17,8 @@ from mockserver.world.paging import INT32_MAX, INT32_MIN
 
 ASPNET = "aspnet"
 """The value of a parameter's `x-binding` that selects these rules."""
+NOT_NULLABLE = "x-not-nullable"
+"""A schema's mark for a value type that is not nullable (`bool`, not `bool?`): a blank value cannot bind to it."""
 
 HYPHENATED = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 DOTNET_GUID = re.compile(
@@ -108,6 +110,8 @@ def bind(raws: Sequence[str], schema: Mapping[str, Any]) -> tuple[Any, list[str]
     the first; a collection binds each, where a blank one is null, which only text may hold."""
     if schema.get("type") != "array":
         value, problem = scalar(raws[0], schema)
+        if value is None and problem is None and schema.get(NOT_NULLABLE):
+            problem = f"The value '{quoted(raws[0])}' is invalid."  # SimpleTypeModelBinder: ValueMustNotBeNull
         return value, [problem] if problem else []
     element = schema.get("items", {})
     values: list[Any] = []

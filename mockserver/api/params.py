@@ -211,6 +211,10 @@ def check_value(
         value = paging.parse_int32(raw)
         if value is None:
             return None, wording.not_an_integer(name, raw)
+    elif kind == "boolean":
+        if raw not in ("true", "false"):
+            return None, wording.not_allowed(name, raw, ["true", "false"])
+        value = raw == "true"
     elif kind == "string" and fmt == "uuid":
         if not GUID.fullmatch(raw):
             return None, wording.not_a_guid(name, raw)

@@ -18,6 +18,7 @@ from mockserver import errors
 from mockserver.api.clients import Clients
 from mockserver.api.runs import Accepted, Answer, Envelope, Refuse, key_id
 from mockserver.scope import caller, params
+from mockserver.world import schedule_list
 from mockserver.world.fixtures.schedules import Schedule
 from mockserver.world.paging import Window
 from mockserver.world.runs import executions as readings
@@ -55,9 +56,17 @@ class ScheduleHandlers:
         elapsed = self.store.clock.elapsed()
         return mine[-1], readings.read(mine[-1], schedule, self.store.execution_steps(mine[-1], elapsed, state))
 
+    def next_run(self, schedule: Schedule, body: dict[str, Any]) -> None:
+        """NextRunTime as JIM's scheduler keeps it, when it fires the schedule (world/runs/scheduler.py)."""
+        fires = self.store.scheduler
+        found = fires.next_run(schedule.id, self.store.clock.elapsed()) if fires is not None else None
+        if found is not None:
+            body["nextRunTime"] = iso(found)
+
     def row(self, schedule: Schedule, state: ClientState) -> dict[str, Any]:
         """ScheduleDto.FromHeader: with the last execution (a started one; the fixture's lastRunTime otherwise)."""
         body = schedule.dto()
+        self.next_run(schedule, body)
         last = self.last(schedule, state)
         if last is not None:
             execution, reading = last
@@ -76,14 +85,16 @@ class ScheduleHandlers:
 
     async def list_schedules(self, scope: Scope) -> Response:
         given, state = params(scope), await self.clients.state(scope)
-        schedules = sorted(self.store.schedules.values(), key=lambda s: s.name.lower())
-        window = Window(given.page, given.page_size, len(schedules))
-        rows = [orjson.dumps(self.row(s, state)) for s in schedules[window.start : window.stop]]
+        found = schedule_list.search([self.row(s, state) for s in self.store.schedules.values()], given.search)
+        found = schedule_list.order(found, given.sort_by, bool(given.sort_descending))
+        window = Window(given.page, given.page_size, len(found))
+        rows = [orjson.dumps(row) for row in found[window.start : window.stop]]
         return self.page(b"[" + b",".join(rows) + b"]", window)
 
     async def get_schedule(self, scope: Scope) -> Response:
         schedule = self.schedule(scope)
         body = schedule.dto()
+        self.next_run(schedule, body)
         last = self.last(schedule, await self.clients.state(scope))
         if last is not None:  # StartScheduleExecutionAsync sets the schedule's LastRunTime
             body["lastRunTime"] = iso(self.store.start + timedelta(seconds=last[0].started))

@@ -12,7 +12,7 @@ import ctypes
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
 import orjson
@@ -34,6 +34,8 @@ ENTRY_LIMIT = 1024
 PATH_LIMIT, QUERY_LIMIT, PREFER_LIMIT, RETRY_AFTER_LIMIT = 256, 320, 120, 32
 """Characters kept of a recorded path, query, Prefer header and Retry-After (ASCII: one byte of JSON a character)."""
 RETRY_AFTER = b"retry-after"
+SANDBOX_JOURNAL_SIZE = 1000
+"""Entries a private sandbox's journal keeps when --journal gives no other number."""
 
 
 def give_back_freed_memory() -> None:
@@ -44,61 +46,94 @@ def give_back_freed_memory() -> None:
 
 
 class Journal(Protocol):
+    """Partitioned by sandbox: `sandbox` None is the shared journal (the fixture keys' and keyless requests), a
+    sandbox's id its own; no read or clear of one partition sees another's entries."""
+
     capacity: int
+    """Entries each partition keeps."""
 
-    async def record(self, entry: bytes) -> None: ...
+    async def record(self, entry: bytes, sandbox: str | None = None) -> None: ...
 
-    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
+    async def read(self, start: int, stop: int | None, sandbox: str | None = None) -> tuple[int, list[bytes]]:
         """(how many entries there are, entries start..stop-1 newest first, as JSON); stop None: to the oldest."""
         ...
 
-    async def clear(self) -> None: ...
+    async def clear(self, sandbox: str | None = None) -> None: ...
 
 
 class MemoryJournal:
-    """This process's journal: a deque of serialised entries that drops the oldest when full."""
+    """This process's journal: a deque of serialised entries per partition that drops the oldest when full."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._entries: deque[bytes] = deque(maxlen=capacity)
+        self._sandboxes: dict[str, deque[bytes]] = {}
+        """At most one partition per live sandbox: the registry's `ended` drops a sandbox's (`forget`)."""
+        self.alive: Callable[[str], bool] = lambda sandbox: True
+        """Whether a sandbox lives (the registry's): an entry of one that ended while its request was under way
+        is not kept, so no partition outlives its sandbox."""
 
-    async def record(self, entry: bytes) -> None:
-        self._entries.appendleft(entry)
+    def _partition(self, sandbox: str | None) -> deque[bytes]:
+        if sandbox is None:
+            return self._entries
+        found = self._sandboxes.get(sandbox)
+        return found if found is not None else deque()
 
-    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
-        return len(self._entries), list(itertools.islice(self._entries, start, stop))
+    async def record(self, entry: bytes, sandbox: str | None = None) -> None:
+        if sandbox is not None and sandbox not in self._sandboxes:
+            if not self.alive(sandbox):
+                return
+            self._sandboxes[sandbox] = deque(maxlen=self.capacity)
+        self._partition(sandbox).appendleft(entry)
 
-    async def clear(self) -> None:
-        self._entries.clear()
+    async def read(self, start: int, stop: int | None, sandbox: str | None = None) -> tuple[int, list[bytes]]:
+        entries = self._partition(sandbox)
+        return len(entries), list(itertools.islice(entries, start, stop))
+
+    async def clear(self, sandbox: str | None = None) -> None:
+        self._partition(sandbox).clear()
         give_back_freed_memory()
+
+    def forget(self, sandbox: str) -> None:
+        """The sandbox has ended: its entries go with it."""
+        self._sandboxes.pop(sandbox, None)
 
 
 class RedisJournal:
-    """One journal for every worker and replica: a Redis list capped at `capacity`, newest at the head."""
+    """One journal for every worker and replica: a Redis list per partition capped at `capacity`, newest at the
+    head; a sandbox's expires `idle_ms` after its last entry, as its sandbox does after its last request."""
 
-    def __init__(self, shared: SharedRedis, capacity: int) -> None:
+    def __init__(self, shared: SharedRedis, capacity: int, idle_ms: int | None = None) -> None:
         self.capacity = capacity
         self.key = f"{KEY_PREFIX}:journal"
         self.shared = shared
+        self.idle_ms = idle_ms
 
-    async def record(self, entry: bytes) -> None:
+    def partition(self, sandbox: str | None) -> str:
+        return self.key if sandbox is None else f"{self.key}:sandbox:{sandbox}"
+
+    async def record(self, entry: bytes, sandbox: str | None = None) -> None:
+        key = self.partition(sandbox)
         async with self.shared.deadline(), self.shared.client.pipeline(transaction=True) as pipe:
-            pipe.lpush(self.key, entry)
-            pipe.ltrim(self.key, 0, self.capacity - 1)
+            pipe.lpush(key, entry)
+            pipe.ltrim(key, 0, self.capacity - 1)
+            if sandbox is not None and self.idle_ms is not None:
+                pipe.pexpire(key, self.idle_ms)
             await pipe.execute()
 
-    async def read(self, start: int, stop: int | None) -> tuple[int, list[bytes]]:
+    async def read(self, start: int, stop: int | None, sandbox: str | None = None) -> tuple[int, list[bytes]]:
+        key = self.partition(sandbox)
         last = self.capacity - 1 if stop is None else min(stop, self.capacity) - 1
         async with self.shared.deadline(), self.shared.client.pipeline(transaction=True) as pipe:
-            pipe.llen(self.key)
+            pipe.llen(key)
             if last >= start:
-                pipe.lrange(self.key, start, last)
+                pipe.lrange(key, start, last)
             total, *window = await pipe.execute()
         return int(total), cast("list[bytes]", window[0] if window else [])
 
-    async def clear(self) -> None:
+    async def clear(self, sandbox: str | None = None) -> None:
         async with self.shared.deadline():
-            await cast("Awaitable[int]", self.shared.client.delete(self.key))
+            await cast("Awaitable[int]", self.shared.client.delete(self.partition(sandbox)))
 
 
 class JournalMiddleware:
@@ -110,16 +145,22 @@ class JournalMiddleware:
     answers never wait on Redis: theirs are written once they are sent.
     """
 
-    def __init__(self, app: ASGIApp, journal: Journal, now: Now) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, now: Now, shared: bool = True) -> None:
         """`now`: the world's clock, which the entries' times and durations are read from, so they agree with the
-        times the answers carry (and a hand-turned clock's entries are as many seconds apart as it was turned)."""
+        times the answers carry (and a hand-turned clock's entries are as many seconds apart as it was turned).
+        `shared`: whether requests outside every private sandbox are recorded (--journal), or only sandboxes'."""
         self.app = app
         self.journal = journal
+        self.shared = shared
         self.now = now
         self.prefer_header = PREFER_HEADER.lower().encode("latin-1")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        sandbox = caller(scope).sandbox
+        if sandbox is None and not self.shared:
             await self.app(scope, receive, send)
             return
         started_at = self.now().timestamp()
@@ -135,7 +176,7 @@ class JournalMiddleware:
                 return  # Redis failed this request already: said once, and not waited for twice
             try:
                 seconds = max(0.0, self.now().timestamp() - started_at)
-                await self.journal.record(self.entry(scope, status, retry_after, started_at, seconds))
+                await self.journal.record(self.entry(scope, status, retry_after, started_at, seconds), sandbox)
             except RedisUnavailable as exc:
                 # The journal must not cost the client its answer.
                 logger.warning("%s: not recorded in the journal, %s", request_line(scope), exc)

@@ -58,17 +58,22 @@ class JournalRoutes:
         self.read_query = read_query
 
     async def dispatch(self, request: Request) -> Response:
+        """The shared journal: every request but those of private sandboxes."""
+        return await self.answer(request, None)
+
+    async def answer(self, request: Request, sandbox: str | None) -> Response:
+        """`sandbox`: whose partition of the journal (None: the shared one)."""
         try:
             if request.method in READ_METHODS:
-                return await self.list(request)
+                return await self.list(request, sandbox)
             if request.method == "DELETE":
-                await self.journal.clear()
+                await self.journal.clear(sandbox)
                 return Response(status_code=204)
         except RedisUnavailable:
             raise errors.service_unavailable() from None
         raise errors.method_not_allowed(request.method, "GET, HEAD, DELETE")
 
-    async def list(self, request: Request) -> Response:
+    async def list(self, request: Request, sandbox: str | None) -> Response:
         query = self.read_query(request.scope.get("query_string", b""))
         path = query.get("path")
         status_filter = query.get("status")
@@ -85,10 +90,10 @@ class JournalRoutes:
         start = (page - 1) * page_size
         stop = start + page_size
         if path is None and status is None:
-            count, raw = await self.journal.read(start, stop)
+            count, raw = await self.journal.read(start, stop, sandbox)
             window = [orjson.loads(entry) for entry in raw]
         else:
-            count, window = await self.filtered(path, status, start, stop)
+            count, window = await self.filtered(path, status, start, stop, sandbox)
         body = {
             "capacity": self.journal.capacity,
             "count": count,
@@ -99,14 +104,16 @@ class JournalRoutes:
         }
         return Response(orjson.dumps(body), media_type=JSON)
 
-    async def filtered(self, path: str | None, status: int | None, start: int, stop: int) -> tuple[int, Entries]:
+    async def filtered(
+        self, path: str | None, status: int | None, start: int, stop: int, sandbox: str | None = None
+    ) -> tuple[int, Entries]:
         """(how many entries match, matches start..stop-1): every entry is read, READ_CHUNK at a time, each chunk
         within Redis's deadline (a whole journal of 100,000 entries, up to 100 MB, is not), and only the page kept.
         An entry written meanwhile shifts the list: a chunk's edge may then see an entry twice, or miss one."""
         count, offset = 0, 0
         window: Entries = []
         while True:
-            total, raw = await self.journal.read(offset, offset + READ_CHUNK)
+            total, raw = await self.journal.read(offset, offset + READ_CHUNK, sandbox)
             for entry in matching(raw, path, status):
                 if start <= count < stop:
                     window.append(entry)

@@ -148,6 +148,13 @@ PROBES = (
     Probe("worker task id not a GUID", activity="not-a-guid", part="", base=WORKER_TASKS),
     # Schedules and their executions, read only: a probe never runs or cancels a schedule.
     Probe("schedules", "pageSize=100", activity=None, base=SCHEDULES),
+    Probe(
+        "schedules searched and sorted",
+        "search=entra&sortBy=nextRunTime&sortDescending=true",
+        activity=None,
+        base=SCHEDULES,
+    ),
+    Probe("schedules, sortDescending in capitals", "sortDescending=TRUE", activity=None, base=SCHEDULES),
     Probe("a schedule", activity="{schedule}", part="", base=SCHEDULES),
     Probe("unknown schedule", activity="{missing}", part="", base=SCHEDULES),
     Probe("schedule id not a GUID", activity="not-a-guid", part="", base=SCHEDULES),

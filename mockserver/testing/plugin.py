@@ -6,6 +6,7 @@ imported only when a test asks for the fixture.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -18,6 +19,25 @@ if TYPE_CHECKING:
     from mockserver.testing.served import Sandbox
 
 MARKER = "jim_sandbox"
+URL_OPTION, TOKEN_OPTION = "--jim-sandbox-url", "--jim-sandbox-admin-token"
+URL_VARIABLE, TOKEN_VARIABLE = "JIM_SANDBOX_URL", "JIM_SANDBOX_ADMIN_TOKEN"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("jim_sandbox")
+    group.addoption(
+        URL_OPTION,
+        default=None,
+        metavar="URL",
+        help=f"give each test a private sandbox on this shared deployment (started with --sandboxes N) instead of"
+        f" serving one; or set {URL_VARIABLE}",
+    )
+    group.addoption(
+        TOKEN_OPTION,
+        default=None,
+        metavar="TOKEN",
+        help=f"the shared deployment's admin token; better set {TOKEN_VARIABLE}, which ps does not show",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,7 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**settings): the sandbox the jim_sandbox fixture gives this test, with mockserver serve's settings"
         " as keywords (profile='jim', rate_limit=True, rate_limit_per_key=5, prefer=True, journal_size=50,"
-        " fault_rate=0.1, latency_ms='50:200', seed=7, hand_turned_clock=True, fixtures_dir=...)",
+        " fault_rate=0.1, latency_ms='50:200', seed=7, hand_turned_clock=True, scheduler=True, fixtures_dir=...;"
+        " with a hand-turned clock schedules fire only with scheduler=True)",
     )
 
 
@@ -78,20 +99,55 @@ def jim_sandbox_settings() -> dict[str, Any]:
     return {}
 
 
+class SharedSandboxes:
+    """Against a shared deployment: each test a private sandbox of its own, made at set-up and ended at teardown."""
+
+    def __init__(self, url: str, token: str | None, defaults: dict[str, Any]) -> None:
+        self.url = url
+        self.token = token
+        self.defaults = defaults
+
+    def for_test(self, asked: dict[str, Any], test: ExitStack) -> Any:
+        from mockserver.testing.shared import SharedDeploymentError, shared_sandbox
+
+        settings = {**self.defaults, **asked}
+        if settings:
+            pytest.fail(
+                f"jim_sandbox: settings {sorted(settings)} need a sandbox served by this test process; a shared"
+                f" deployment ({URL_OPTION} / {URL_VARIABLE}) answers with its own settings, for every client: run this"
+                f" test without {URL_OPTION}, or drop its settings",
+                pytrace=False,
+            )
+        try:
+            return test.enter_context(shared_sandbox(self.url, self.token))
+        except SharedDeploymentError as exc:
+            pytest.fail(f"jim_sandbox: {exc}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def jim_sandboxes(jim_sandbox_settings: dict[str, Any]) -> Iterator[Sandboxes]:
+def jim_sandboxes(
+    request: pytest.FixtureRequest, jim_sandbox_settings: dict[str, Any]
+) -> Iterator[Sandboxes | SharedSandboxes]:
+    url = request.config.getoption(URL_OPTION) or os.environ.get(URL_VARIABLE) or None
+    if url:
+        token = request.config.getoption(TOKEN_OPTION) or os.environ.get(TOKEN_VARIABLE) or None
+        yield SharedSandboxes(url, token, jim_sandbox_settings)
+        return
     sandboxes = Sandboxes(jim_sandbox_settings)
     with sandboxes.session:
         yield sandboxes
 
 
 @pytest.fixture
-def jim_sandbox(request: pytest.FixtureRequest, jim_sandboxes: Sandboxes) -> Iterator[Sandbox]:
+def jim_sandbox(request: pytest.FixtureRequest, jim_sandboxes: Sandboxes | SharedSandboxes) -> Iterator[Sandbox]:
     """The sandbox, served on a free port: `.base_url` (no trailing slash), `.admin_key`, `.reader_key`; what this
     test's client sent, `.requests(method, path)`, and assertions over it (`.assert_request_made(method, path, count)`,
     `.assert_no_requests()`, `.assert_retry_after_respected()`, `.assert_polled_no_faster_than(seconds)`); with
     hand_turned_clock=True, `.advance(seconds)` turns the world's clock where a client would sleep; its
-    settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings)."""
+    settings are jim_sandbox_settings and the test's nearest @pytest.mark.jim_sandbox(**settings).
+
+    With --jim-sandbox-url URL (or JIM_SANDBOX_URL), a private sandbox of the test's own on that shared deployment
+    instead, its key as `.admin_key`; settings, `.reader_key` and `.advance()` then fail, saying why."""
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
         pytest.fail(f"jim_sandbox: the marker takes settings as keywords, not {marker.args!r}", pytrace=False)

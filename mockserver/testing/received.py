@@ -1,4 +1,4 @@
-"""What a served sandbox received, as a client's tests assert it: the requests, and how a JIM client should behave."""
+"""What a sandbox received, as a client's tests assert it: the requests, and how a JIM client should behave."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
+from mockserver.http import REQUESTS_PATH
+
 RESOLUTION = timedelta(milliseconds=1)
 """The journal keeps times to the millisecond, so a wait is measured to within this."""
 SHOWN = 30
 """Requests a failed assertion lists: the first ones and the last ones, when there are more."""
 PROGRESS = "/progress"
+ADMIN_SECONDS = 10.0
+"""The deadline of the helpers' own requests (the journal)."""
+JOURNAL_PAGE = 1000
+"""The most entries the journal answers at once."""
 
 
 @dataclass(frozen=True)
@@ -163,3 +171,83 @@ def polled_no_faster_than(requests: Sequence[Request], interval: float, path: st
     return f"expected polls at least {interval:g} s apart, found {gaps}:\n" + listed(
         sorted(polled_paths, key=lambda request: request.time), marked
     )
+
+
+class Received:
+    """What a sandbox received, read from its journal, and the assertions over it: a served sandbox's, or a private
+    sandbox's on a shared deployment (testing/shared.py)."""
+
+    base_url: str
+
+    def _journal_url(self) -> str:
+        return self.base_url + REQUESTS_PATH
+
+    def _journal_capacity(self) -> int:
+        raise NotImplementedError
+
+    def _admin(self) -> dict[str, str]:
+        """The admin token's header, when there is one."""
+        raise NotImplementedError
+
+    def _journal_on(self) -> None:
+        """Raise when the sandbox keeps no journal."""
+
+    def journal(self, **filters: str | int) -> list[dict[str, Any]]:
+        """The journal's entries as it answers them, newest first; filters: path (a prefix), status."""
+        return self._entries(filters, newest_first=True)
+
+    def clear_journal(self) -> None:
+        """Forget every request received so far (the jim_sandbox fixture does this before each test)."""
+        self._journal_on()
+        httpx.delete(self._journal_url(), headers=self._admin(), timeout=ADMIN_SECONDS).raise_for_status()
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        """The requests received, oldest first: of this method, to exactly this path (no query), when given."""
+        everything = [Request.from_entry(entry) for entry in self._entries({}, newest_first=False)]
+        return matching(everything, method, path)
+
+    def assert_request_made(self, method: str, path: str, count: int | None = None) -> None:
+        """Fail unless `method path` was received (exactly `count` times, when given), listing what was."""
+        self._check(request_made(self.requests(), method, path, count))
+
+    def assert_no_requests(self) -> None:
+        self._check(no_requests(self.requests()))
+
+    def assert_retry_after_respected(self, statuses: tuple[int, ...] = (429,)) -> None:
+        """Fail unless some answer had one of these statuses and, after each, the next request came no sooner than
+        its Retry-After (measured from the answer, to the journal's millisecond)."""
+        self._check(waited_after(self.requests(), statuses))
+
+    def assert_polled_no_faster_than(self, seconds: float, path: str | None = None) -> None:
+        """Fail unless `path` (each activity's /progress, when not given) was polled, never twice within `seconds`."""
+        self._check(polled_no_faster_than(self.requests(), seconds, path))
+
+    def _check(self, failure: str | None) -> None:
+        if failure is None:
+            return
+        __tracebackhide__ = True
+        raise AssertionError(failure + self._dropped())
+
+    def _dropped(self) -> str:
+        capacity = self._journal_capacity()
+        if len(self._entries({}, newest_first=True)) < capacity:
+            return ""
+        return f"\n(the journal keeps the last {capacity} requests: older ones are not listed)"
+
+    def _entries(self, filters: dict[str, str | int], newest_first: bool) -> list[dict[str, Any]]:
+        self._journal_on()
+        entries: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {**filters, "page": page, "pageSize": JOURNAL_PAGE}
+            response = httpx.get(self._journal_url(), params=params, headers=self._admin(), timeout=ADMIN_SECONDS)
+            response.raise_for_status()
+            body = response.json()
+            entries += body["entries"]
+            if not body["hasNextPage"]:
+                return entries if newest_first else entries[::-1]
+            page += 1
+
+
+class ClockNotHandTurned(RuntimeError):
+    """Asked to turn the clock of a sandbox whose clock runs with the wall."""

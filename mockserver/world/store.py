@@ -34,6 +34,7 @@ from mockserver.world.runs.listed import StartedListing
 from mockserver.world.runs.live import Live
 from mockserver.world.runs.phases import Timeline
 from mockserver.world.runs.run_activity import Course, RunActivities
+from mockserver.world.runs.scheduler import Scheduler
 from mockserver.world.runs.started import StartedRun
 from mockserver.world.shapes import DOCUMENTED, Shape
 from mockserver.world.times import seconds, utc
@@ -68,6 +69,9 @@ class Store:
     """The schedules and their steps (fixtures/schedules.json), in file order."""
     clients: ClientStates | None = None
     """What clients have changed, sandbox by sandbox: runs started, schedules run (world/runs/client_state.py)."""
+    scheduler: Scheduler | None = None
+    """The schedules' firings by the clock (world/runs/scheduler.py), merged into every sandbox's runs and
+    executions; None with --no-scheduler."""
     _moments: dict[Any, Moment] = field(default_factory=dict, repr=False, compare=False)
     _with_runs: dict[str | None, tuple[Any, Moment]] = field(default_factory=dict, repr=False, compare=False)
     _listed: dict[str | None, StartedListing] = field(default_factory=dict, repr=False, compare=False)
@@ -152,6 +156,10 @@ class Store:
         """A sandbox is gone: its state, and the listing kept for it."""
         if self.clients is not None:
             self.clients.drop(sandbox)
+        self.forget_kept(sandbox)
+
+    def forget_kept(self, sandbox: str) -> None:
+        """What is kept for a sandbox's list (its state is dropped)."""
         self._with_runs.pop(sandbox, None)
         self._listed.pop(sandbox, None)
 
@@ -221,6 +229,7 @@ def load_store(
     clock: Clock | None = None,
     live_seconds: float = DEFAULT_LIVE_SECONDS,
     ends_at: datetime | None = None,
+    scheduler: bool = True,
 ) -> Store:
     """Read every fixture file under `fixtures`, validated against the spec's schemas and our record schemas.
 
@@ -254,9 +263,17 @@ def load_store(
     schedules = {k: shifted_schedule(s, reader.offset) for k, s in schedules.items()}
     sources = (*sources, str(fixtures / SCHEDULES_FILE))
     history = past_executions(schedules, activities, start, fixtures / SCHEDULES_FILE)
-    clients = ClientStates(seed, schedules, history, lambda run, at: runs.activity(run, at).status)
+    clock = clock or ManualClock()
+    fired = None
+    if scheduler:  # the fired runs and executions are merged into the stores a client's requests read and write
+        # A schedule whose last execution in the history is still running at the start fires once it has ended.
+        busy = {e.schedule_id: live_seconds for e in history if live is not None and live.ids.intersection(e.runs)}
+        fired = Scheduler(seed, schedules, start, runs, busy)
+    clients = ClientStates(seed, schedules, history, lambda run, at: runs.activity(run, at).status, fired, clock)
     runs.lookup = clients.find_run
-    return Store(static, keys, seed, clock or ManualClock(), live, sources, rendered, runs, schedules, clients)
+    store = Store(static, keys, seed, clock, live, sources, rendered, runs, schedules, clients, scheduler=fired)
+    clients.dropped.append(store.forget_kept)
+    return store
 
 
 def shifted_schedule(schedule: Schedule, offset: timedelta) -> Schedule:

@@ -88,6 +88,9 @@ def test_a_date_and_time_binds_from_iso_8601_in_utc(raw: str, expected: datetime
         (["Complete", "inprogress"], {"type": "array", "items": STATUS}, (("Complete", "InProgress"), [])),
         (["Complete", ""], {"type": "array", "items": STATUS}, (("Complete",), ["The value '' is invalid."])),
         (["a", ""], {"type": "array", "items": {"type": "string"}}, (("a", None), [])),  # text holds null
+        ([""], {"type": "boolean"}, (None, [])),  # bool? binds a blank value to null
+        ([" "], {"type": "boolean", "x-not-nullable": True}, (None, ["The value ' ' is invalid."])),  # bool cannot
+        (["TRUE"], {"type": "boolean", "x-not-nullable": True}, (True, [])),
         (
             ["x", "not-a-guid"],
             {"type": "array", "items": {"type": "string", "format": "uuid"}},

@@ -152,3 +152,29 @@ def test_the_history_costs_no_round_trip_and_a_started_runs_progress_one(
         r.config_resetstat()
     body(sandbox, f"/api/v1/activities/{run}/progress")
     assert commands(redis_url) == 1
+
+
+def test_least_recently_used_sandboxes_are_dropped_and_read_back_from_their_log(redis_url: str) -> None:
+    async def run() -> None:
+        shared = SharedRedis(redis_url, 500)
+        try:
+            log, states, heard = RedisLog(shared), ClientStates(0, {}, (), lambda run, at: "InProgress"), []
+            states.kept = 3
+            states.dropped.append(heard.append)
+            shared_world = states.get(None)
+            first = states.get("a")
+            started = await log.write(first, orjson.loads(start(0.0)))
+            assert isinstance(started, StartedRun)
+            for sandbox in ("b", "c"):
+                states.get(sandbox)
+            assert heard == ["a"]  # the least recently used; never the shared world
+            assert states.get(None) is shared_world
+            again = states.get("a")
+            assert again is not first and again.applied == 0
+            await log.read(again)
+            assert list(again.runs.runs()) == [started]
+            assert states.find_run(started.activity_id) == started
+        finally:
+            await shared.aclose()
+
+    asyncio.run(run())

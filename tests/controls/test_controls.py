@@ -278,3 +278,12 @@ def test_a_journal_bound_beyond_loopback_without_an_admin_token_is_warned_of_at_
     output = log.read_text()
     assert ("serving on" in output) is not warned, output
     assert ("the admin routes (/__admin/requests, the request journal) are closed" in output) is warned, output
+
+
+def test_private_sandboxes_bound_beyond_loopback_without_an_admin_token_are_warned_of() -> None:
+    from mockserver import serving
+    from mockserver.settings import Settings
+
+    [warning] = serving.exposure_warnings(Settings(host="0.0.0.0", sandboxes=2))
+    assert "the admin routes (/__admin/sandboxes, private sandboxes) are closed" in warning
+    assert serving.exposure_warnings(Settings(host="0.0.0.0", sandboxes=2, admin_token="t" * 20)) == []

@@ -87,7 +87,9 @@ DIFFERENCES = {
     "connected system id with a sign": {"status", "body shape"},
     # Worker tasks: JIM's {id:guid} route (the web UI answers what it refuses).
     "worker task id not a GUID": {"status", "content type", "body shape"},
-    # Schedules: JIM's {id:guid} route (SchedulesController) as well.
+    # Schedules: the list binds sortDescending as ASP.NET binds a bool (any case), where the documented profile takes
+    # true or false exactly; JIM's {id:guid} route (SchedulesController) as well.
+    "schedules, sortDescending in capitals": {"status", "body shape"},
     "schedule id not a GUID": {"status", "content type", "body shape"},
     # Errors: 429 carries Retry-After: 60 (where the documented rule counts down the window).
     "rate limit, no key": {"headers"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -111,6 +112,32 @@ def test_hand_turned(jim_sandbox, run):
     jim_sandbox.assert_polled_no_faster_than(2)
 
 
+def fired_by_the_scheduler(sandbox):
+    url = sandbox.base_url + "/api/v1/schedule-executions"
+    rows = httpx.get(url, headers={"X-Api-Key": sandbox.admin_key}, params={"pageSize": 100}, timeout=10).json()
+    return [row for row in rows["items"] if row["initiatedByName"] == "Scheduler Service"]
+
+
+@pytest.mark.jim_sandbox(hand_turned_clock=True, scheduler=True)
+def test_schedules_fire(jim_sandbox):
+    jim_sandbox.advance(3600)  # past Hourly Entra ID Delta's next run time, 08:00
+    (execution,) = fired_by_the_scheduler(jim_sandbox)
+    headers = {"X-Api-Key": jim_sandbox.admin_key}
+    url = jim_sandbox.base_url + "/api/v1/schedule-executions/" + execution["id"]
+    steps = httpx.get(url, headers=headers, timeout=10).json()["steps"]
+    for step in steps:
+        url = jim_sandbox.base_url + "/api/v1/activities/" + step["activityId"]
+        activity = httpx.get(url, headers=headers, timeout=10).json()
+        assert (activity["scheduleExecutionId"], activity["initiatedByType"]) == (execution["id"], "System")
+    assert len(steps) == 2
+
+
+@pytest.mark.jim_sandbox(hand_turned_clock=True)
+def test_schedules_wait_to_be_asked(jim_sandbox):
+    jim_sandbox.advance(3600)
+    assert fired_by_the_scheduler(jim_sandbox) == []
+
+
 def test_not_hand_turned(jim_sandbox):
     with pytest.raises(RuntimeError, match="hand_turned_clock=True"):
         jim_sandbox.advance(1)
@@ -130,11 +157,15 @@ def jim_sandbox_settings():
 """
 
 
-def run_pytest(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(folder: Path, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`env`: variables set for the run, on top of this process's."""
     # As strict as a client suite may be: unknown markers and any warning are errors.
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--strict-markers", "-W", "error", "-rA"]
     command += arguments
-    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, env=environment
+    )
 
 
 def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(tmp_path: Path) -> None:
@@ -156,6 +187,8 @@ def test_a_client_suite_gets_sandboxes_by_marker_shared_unless_they_keep_state(t
         "test_reader",
         "test_recorded_a",
         "test_recorded_b",
+        "test_schedules_fire",
+        "test_schedules_wait_to_be_asked",
         "test_stateful[1]",
         "test_stateful[2]",
     ], done.stdout[-3000:]

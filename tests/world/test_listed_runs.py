@@ -32,6 +32,7 @@ def world(request: pytest.FixtureRequest) -> tuple[Store, ManualClock]:
         profile.change_names,
         shape=profile.shape,
         clock=clock,
+        scheduler=False,  # the client's runs alone (the scheduler's are listed as their activities)
     )
     client = store.client(None)
     assert client is not None

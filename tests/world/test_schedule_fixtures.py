@@ -45,6 +45,9 @@ CASES = [
         ),
         ["record 1", "field 'executions.1'", "step 0 has no run"],
     ),
+    (lambda d: d[HOURLY].update(cronExpression="61 * * * *"), ["record 1", "field 'cronExpression'", "minute: 61"]),
+    (lambda d: d[NIGHTLY].update(cronExpression="0 1 * *"), ["record 0", "field 'cronExpression'", "five fields"]),
+    (lambda d: d[NIGHTLY].update(cronExpression=None), ["record 0", "field 'cronExpression'"]),
 ]
 
 

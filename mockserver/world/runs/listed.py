@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from mockserver.world.activity import Activity
+from mockserver.world.activity import Activity, Listed
 from mockserver.world.runs.client_state import ClientState
 from mockserver.world.runs.run_activity import RunActivities
 from mockserver.world.runs.started import StartedRun
@@ -112,7 +112,7 @@ class StartedListing:
 
     def take_in(self) -> None:
         """Runs started, and cancels taken, since the last reading."""
-        runs = self.client.runs
+        runs = self.client.own
         for run in runs.started_since(self.started_seen):
             self.moving[run.activity_id] = None
             self.started_seen += 1
@@ -121,11 +121,19 @@ class StartedListing:
             if self.ended.pop(activity_id, None) is not None:
                 self.moving[activity_id] = None
 
-    def read(self, elapsed: float) -> tuple[list[tuple[StartedRun, Activity]], Sequence[RunRow]]:
-        """(the runs still in progress with their activities, oldest first; the ended runs' rows)."""
+    def read(self, elapsed: float) -> tuple[list[tuple[StartedRun, Activity]], Sequence[Listed]]:
+        """(the runs still in progress with their activities, oldest first; the ended runs, as rows or, for the
+        scheduler's, which it may forget, as activities)."""
         self.take_in()
         runs = self.client.runs
         going: list[tuple[StartedRun, Activity]] = []
+        fired_ended: list[Listed] = []
+        for fired in self.client.fired(elapsed):
+            activity = self.activities.activity(fired, elapsed)
+            if activity.status == "InProgress":
+                going.append((fired, activity))
+            else:
+                fired_ended.append(activity)
         for activity_id in list(self.moving):
             run = runs.get(activity_id)
             assert run is not None
@@ -135,4 +143,5 @@ class StartedListing:
                 continue
             del self.moving[activity_id]
             self.ended[activity_id] = RunRow(activity, self.keys, run, elapsed, self.activities)
-        return going, list(self.ended.values())
+        going.sort(key=lambda found: found[0].started)  # stable: in the order they started, second by second
+        return going, [*self.ended.values(), *fired_ended]

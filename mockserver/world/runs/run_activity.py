@@ -89,16 +89,17 @@ class RunActivities:
             self._generated.put(run.activity_id, found)
         return found
 
-    def course(self, run: StartedRun) -> Course:
+    def course(self, run: StartedRun, lookup: Callable[[str], StartedRun | None] | None = None) -> Course:
         """When the run executes and ends: at once for a run a client starts; a scheduled step when the step before
-        it ends, or never (cancelled then, unrun) when that step failed and does not continue on failure."""
+        it ends, or never (cancelled then, unrun) when that step failed and does not continue on failure. `lookup`
+        finds the step before (the store's `lookup` unless given)."""
         plan = self.profiles[run.run_profile_id].plan
         begins = run.started
         step = run.schedule
         if step is not None and step.after is not None:
-            before = self.lookup(step.after)
+            before = (lookup or self.lookup)(step.after)
             if before is not None:
-                previous = self.course(before)
+                previous = self.course(before, lookup)
                 begins = max(begins, previous.ends)
                 if step.halt and previous.status in FAILING:
                     return Course(begins, begins, "Cancelled", False)
@@ -153,7 +154,7 @@ class RunActivities:
             targetOperationType="Execute",
             targetName=profile.name,
             targetContext=profile.system_name,
-            initiatedByType="ApiKey",
+            initiatedByType=run.initiated_by_type,
             initiatedById=run.initiated_by_id,
             initiatedByName=run.initiated_by_name,
             objectsToProcess=0 if idle else plan.objects,

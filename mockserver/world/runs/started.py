@@ -37,6 +37,8 @@ class StartedRun:
     """When the run was cancelled (world clock seconds), if it was."""
     schedule: StepOf | None = None
     """The schedule execution that queued it, as which step (None: a client started it)."""
+    initiated_by_type: str = "ApiKey"
+    """"System" for a run JIM's scheduler fired (world/runs/scheduler.py)."""
 
 
 @dataclass(frozen=True, slots=True)
