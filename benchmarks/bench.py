@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py            # 3 runs of 5 s per scenario, about four minutes
     .venv/bin/python benchmarks/bench.py --quick    # 1 run of 2 s, a smoke test
     .venv/bin/python benchmarks/bench.py --peers    # Prism, Mockoon CLI and WireMock in the hot scenario too
+    .venv/bin/python benchmarks/bench.py --started  # runs clients start, in-process (started_runs.py), no wrk
 
 See benchmarks/README.md for what is measured and how to read it.
 """
@@ -33,6 +34,7 @@ try:
     import peers
     import report
     import servers
+    import started_runs
 except ModuleNotFoundError as missing:
     raise SystemExit(
         f"bench.py: module {missing.name!r} is missing; run it with the project's virtualenv: "
@@ -86,6 +88,7 @@ class Options:
     quick: bool
     peers: bool = False
     hot_only: bool = False
+    started: bool = False
 
     def describe(self) -> str:
         """One line for the report header."""
@@ -132,6 +135,11 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         "--hot-only", action="store_true", help="only the hot scenario: no depth, cold walk, workers or cold starts"
     )
     parser.add_argument(
+        "--started",
+        action="store_true",
+        help="only issue 20's figures for runs clients start, in-process (started_runs.py; no wrk)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})"
     )
     args = parser.parse_args(argv)
@@ -149,6 +157,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         quick=args.quick,
         peers=args.peers,
         hot_only=args.hot_only,
+        started=args.started,
     )
 
 
@@ -659,6 +668,8 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse flags, measure, print the table, write the JSON."""
     options = parse_options(argv)
+    if options.started:
+        return started_runs.main(["--quick"] if options.quick else [])
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     signal.signal(signal.SIGTERM, interrupt)
     command = shlex.join([sys.executable, *sys.argv])

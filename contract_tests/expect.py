@@ -99,6 +99,12 @@ class Expected:
     api_versions: str | None
     """The api-supported-versions header on what an operation answers (jim), or none."""
     unavailable_message: str
+    repeated_key_joined: bool = False
+    """The key header sent twice: read as one value, comma-joined, which is no key (jim: 401), or as the one key
+    both name (documented)."""
+    aspnet_paths: bool = False
+    """An API path's fixed segments in any case, and its version as `v1.0`, name the same operation (jim, as
+    ASP.NET routes), or no route (documented: 404)."""
 
     def sort_key(self, sort_by: str | None) -> str | None:
         """The order the list takes for a sortBy: itself, or, in JIM's, `created` for `executed` (its query has no
@@ -169,5 +175,7 @@ JIM = Expected(
     json_type="application/json; charset=utf-8",
     api_versions="1.0",
     unavailable_message=JIM_UNAVAILABLE,
+    repeated_key_joined=True,
+    aspnet_paths=True,
 )
 PROFILES = {expected.name: expected for expected in (DOCUMENTED, JIM)}

@@ -40,6 +40,19 @@ def test_header_name_is_case_insensitive(target: Target) -> None:
     assert response.status_code == 200
 
 
+def test_a_key_header_sent_twice(target: Target) -> None:
+    # JIM reads the header's values as one string, comma-joined (StringValues.ToString() in
+    # ApiKeyAuthenticationHandler), and no key is two keys: 401. The documented profile takes a key named twice.
+    url = target.items_url(target.need("run_profile_id"))
+    twice = target.client.get(url, headers=[("X-Api-Key", target.api_key), ("X-Api-Key", target.api_key)])
+    if target.profile.repeated_key_joined:
+        target.assert_error(twice, 401, "UNAUTHORISED")
+    else:
+        assert twice.status_code == 200, twice.text[:300]
+    differing = target.client.get(url, headers=[("X-Api-Key", target.api_key), ("X-Api-Key", "jim_ak_other")])
+    target.assert_error(differing, 401, "UNAUTHORISED")
+
+
 @pytest.mark.parametrize("which", ["run_profile_id", "missing", "malformed", "non_run_profile_id"])
 def test_reader_key_is_403_whatever_the_activity(target: Target, which: str) -> None:
     reader = target.need("reader_key")

@@ -91,6 +91,34 @@ def test_unknown_paths_are_404_envelopes(target: Target, path: str) -> None:
     target.assert_error(target.get(path, key=target.api_key), 404, "NOT_FOUND")
 
 
+@pytest.mark.parametrize(
+    "spelling", ["/API/V1/ACTIVITIES/{id}/ITEMS", "/Api/v1/Activities/{id}/Items", "/api/v1.0/activities/{id}/items"]
+)
+def test_a_path_spelled_as_aspnet_routes_it(target: Target, spelling: str) -> None:
+    # JIM's routes are `api/v{version:apiVersion}/…` templates: ASP.NET matches their fixed segments in any case, and
+    # the URL segment reader takes `1.0` for version 1. The documented contract has one spelling.
+    activity = target.need("run_profile_id")
+    response = target.get(spelling.format(id=activity), key=target.api_key, params={"pageSize": 3})
+    if target.profile.aspnet_paths:
+        assert response.status_code == 200, response.text[:300]
+        assert response.json() == target.items(activity, pageSize=3).json()
+    else:
+        target.assert_error(response, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("key", ["admin", None])
+def test_an_id_that_looks_like_a_file_name(target: Target, key: str | None) -> None:
+    # JIM's web UI is its fallback route, `{*path:nonfile}`: a path whose last segment has a dot and something after
+    # it matches no endpoint at all, so no key is asked for and the answer is 404 (JIM's has an empty body).
+    response = target.get("/api/v1/activities/report.json", key=target.api_key if key else None)
+    if target.profile.non_guid_id_is_web_ui:
+        assert response.status_code == 404, response.text[:300]
+    elif key is None:
+        target.assert_error(response, 401, "UNAUTHORISED")
+    else:
+        target.assert_validation_error(response, "id")
+
+
 def test_trailing_slash_is_answered_in_place(target: Target) -> None:
     activity = target.need("run_profile_id")
     plain = target.items(activity, pageSize=3)

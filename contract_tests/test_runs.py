@@ -7,7 +7,9 @@ Every test here POSTs: in-process on an app of its own (`writer`), against a liv
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,6 +28,11 @@ TASKS_URL = "/api/v1/worker-tasks"
 POLL_SECONDS = 2
 """What Start-JIMRunProfile -Wait waits between polls."""
 MAX_POLLS = 500
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,6}[1-9])?Z")
+"""A DateTime of kind UTC as System.Text.Json writes it: seconds, then a fraction only if it has one, with no
+trailing zeros (up to 7 digits; what PostgreSQL keeps, and the sandbox, has 6), and Z."""
+TIMESPAN = re.compile(r"(\d+\.)?\d\d:\d\d:\d\d(\.\d{7})?")
+"""A TimeSpan as System.Text.Json writes it: .NET's constant ("c") format, seven fractional digits if any."""
 
 
 def execute_url(system: object, run_profile: object) -> str:
@@ -112,6 +119,59 @@ def test_a_client_starts_a_run_by_name_follows_it_to_its_end_and_pages_its_items
     assert dict(Counter(i["objectChangeType"] for i in items)) == last["operationCounts"]
     assert sum(1 for i in items if i["errorType"] is not None) == stats["totalObjectErrors"] == last["totalErrors"]
     assert last["objectsProcessed"] == stats["totalObjectsProcessed"]
+
+
+def test_the_first_poll_before_any_object_is_processed_has_no_estimate(writer: Target) -> None:
+    # ActivitiesController feeds ActivityEtaTracker one sample a poll: the first gives no rate, and a count that
+    # has not moved gives a rate of 0; either way no estimate of the seconds left.
+    started = start(writer, "Corporate LDAP", "Full Import")
+    first = progress(writer, started["activityId"])
+    if first["objectsProcessed"] > 0:
+        pytest.skip("the run had processed objects by the first poll (a live server's clock does not wait)")
+    assert first["status"] == "InProgress"
+    assert not first["objectsPerSecond"] and first["estimatedSecondsRemaining"] is None, first
+    writer.wait(POLL_SECONDS)
+    later = follow(writer, started["activityId"])
+    moving = [p for p in later if p["status"] == "InProgress" and p["objectsProcessed"] > 0]
+    assert any(p["estimatedSecondsRemaining"] is not None for p in moving), "an estimate once the count moves"
+
+
+def seconds(timespan: str) -> float:
+    match = TIMESPAN.fullmatch(timespan)
+    assert match, timespan
+    days = match.group(1) or ""
+    hours, minutes, rest = timespan[len(days) :].split(":")
+    return int(days[:-1] or 0) * 86_400 + int(hours) * 3_600 + int(minutes) * 60 + float(rest)
+
+
+def utc(text: str) -> datetime:
+    assert UTC_TIME.fullmatch(text), text
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_a_runs_times_are_set_as_jims_activity_server_sets_them(writer: Target) -> None:
+    # ActivityServer: Created when the activity is made, Executed when it starts (and again when the worker picks its
+    # task up), ExecutionTime = end - Executed and TotalActivityTime = end - Created only when it ends; the DTOs send
+    # them as UTC DateTimes and TimeSpans.
+    started = start(writer, "Corporate LDAP", "Full Import")
+    url = writer.activity_url(started["activityId"])
+    running = writer.admin(url).json()
+    assert running["status"] == "InProgress"
+    assert utc(running["executed"]) >= utc(running["created"])
+    assert (running["executionTime"], running["totalActivityTime"]) == (None, None), running
+    seen = follow(writer, started["activityId"])
+    for snapshot in seen:
+        utc(snapshot["retrievedAt"])
+        for phase in snapshot["phases"]:
+            for name in ("started", "ended"):
+                assert phase[name] is None or utc(phase[name]), phase
+    ended = writer.admin(url).json()
+    for name in ("executionTime", "totalActivityTime"):
+        assert TIMESPAN.fullmatch(ended[name] or ""), (name, ended[name])
+    waited = (utc(ended["executed"]) - utc(ended["created"])).total_seconds()
+    took, total = seconds(ended["executionTime"]), seconds(ended["totalActivityTime"])
+    assert total == pytest.approx(took + waited, abs=1e-6), ended
+    assert utc(seen[-1]["retrievedAt"]) >= utc(ended["executed"])
 
 
 def test_the_list_detail_stats_items_and_progress_agree_at_every_reading(writer: Target) -> None:

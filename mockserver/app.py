@@ -212,13 +212,14 @@ def create_app(
             keys=store.keys,
             key_header=key_header,
             sandboxes=sandbox_resolver(registry) if registry is not None else None,
+            joined=profile.repeated_key_joined,
         ),
         # controls that see every request and its answer.
         *([partial(JournalMiddleware, journal=journal, now=now, shared=settings.journal_size > 0)] if journal else []),
         *([AccessLog] if settings.access_log else []),
         *([security_headers] if security_headers else []),
         *([cors] if settings.cors_origins else []),
-        CanonicalPath,
+        partial(CanonicalPath, aspnet=profile.aspnet_paths),
         HeadWithoutBody,
         # errors: anything raised below renders as the profile's error body.
         partial(RenderErrors, render=error_response),

@@ -27,14 +27,15 @@ from starlette.responses import Response
 
 import mockserver.app
 from mockserver import compat, errors
-from mockserver.api import handlers, params, webui
-from mockserver.controls import client_log, journal, rate_limit
+from mockserver.api import auth, handlers, params, webui
+from mockserver.controls import canonical_path, client_log, journal, rate_limit
 from mockserver.profiles.jim import JimWording
 from mockserver.world import paging, schedule_list, store
 from mockserver.world.connected_systems import ConnectedSystems
 from mockserver.world.filters import NO_FILTER, ListFilter
 from mockserver.world.items.figures import TOTALS
 from mockserver.world.runs import client_state, listed, live, run_activity, scheduler, started
+from mockserver.world.runs import progress as run_progress
 
 ENV = "TEETH_MUTANT"
 """Not a MOCKSERVER_ variable: the server refuses one that names no setting of its own."""
@@ -288,6 +289,35 @@ def started_runs_unlisted() -> None:
     original = replace(store.Store, "moment", lambda self, client=None: original(self))
 
 
+def jim_repeated_key_taken() -> None:
+    # A key header sent twice is taken as the one key both name, where JIM reads "key,key" and finds no key.
+    original = replace(auth, "credential", lambda scope, name, joined=False: original(scope, name, False))
+
+
+def jim_paths_as_written() -> None:
+    # API paths matched only as the spec spells them: /API/V1/… and /api/v1.0/… are 404s, where ASP.NET routes them.
+    replace(canonical_path, "aspnet_path", lambda path: path)
+
+
+def jim_file_name_to_web_ui() -> None:
+    # An id like report.json gets the web UI's page, where JIM's fallback route (nonfile) does not match: a 404.
+    replace(webui, "file_name", lambda path: False)
+
+
+def estimate_before_any_object() -> None:
+    # The run's rate, and the seconds left at it, from the first poll, before the count has moved.
+    original = replace(
+        run_progress, "progress", lambda activity, now: early_estimate(original(activity, now), activity)
+    )
+
+
+def early_estimate(body: dict[str, Any], activity: Any) -> dict[str, Any]:
+    if body["status"] == "InProgress" and body["objectsProcessed"] == 0 and activity.rate:
+        body["objectsPerSecond"] = activity.rate
+        body["estimatedSecondsRemaining"] = body["objectsToProcess"] / activity.rate
+    return body
+
+
 def scheduled_steps_run_at_once() -> None:
     # Every step of a schedule execution executes the moment it is queued, none waiting for the step before it.
     original = replace(
@@ -365,6 +395,13 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "failed_step_does_not_stop_the_schedule": (
         "the steps after a failed step run, as if it continued on failure",
         failed_step_does_not_stop_the_schedule,
+    ),
+    "jim_repeated_key_taken": ("jim: a key header sent twice is the key, not 401", jim_repeated_key_taken),
+    "jim_paths_as_written": ("jim: /API/V1/… and /api/v1.0/… are 404s, not the operation", jim_paths_as_written),
+    "jim_file_name_to_web_ui": ("jim: an id like report.json gets the web UI, not 404", jim_file_name_to_web_ui),
+    "estimate_before_any_object": (
+        "a run's progress estimates the seconds left before any object is processed",
+        estimate_before_any_object,
     ),
     "schedules_fire_a_poll_late": ("schedules fire 30 s after each occurrence", schedules_fire_a_poll_late),
     "schedule_sort_ignores_descending": (

@@ -26,16 +26,21 @@ Resolve = Callable[[str], Awaitable[tuple[str, str] | None]]
 """A sandbox key to (sandbox id, key digest) when it is a live sandbox's, else None; SandboxUnavailable."""
 
 
-def credential(scope: Scope, name: bytes) -> str | None:
-    """The API key sent in header `name`, or None when there is none or several that disagree."""
+def credential(scope: Scope, name: bytes, joined: bool = False) -> str | None:
+    """The API key sent in header `name`, or None when there is none or several that disagree; `joined`: several
+    are read as one value, comma-separated, as ASP.NET's StringValues.ToString() reads them (JIM's
+    ApiKeyAuthenticationHandler), a value no key has."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
-    values = {value.decode("latin-1").strip(" \t") for key, value in headers if key == name}
+    sent = [value.decode("latin-1").strip(" \t") for key, value in headers if key == name]
+    if joined:
+        return ",".join(sent) if sent else None
+    values = set(sent)
     return values.pop() if len(values) == 1 else None
 
 
-def identify(scope: Scope, keys: KeyStore, key_header: bytes) -> Caller:
+def identify(scope: Scope, keys: KeyStore, key_header: bytes, joined: bool = False) -> Caller:
     """Leave the caller on the scope; done once, by the outermost layer."""
-    found = Caller(keys, credential(scope, key_header))
+    found = Caller(keys, credential(scope, key_header, joined))
     leave_caller(scope, found)
     return found
 
@@ -67,15 +72,18 @@ class IdentifyCaller:
     caller's key stays a plain lookup for the layers below.
     """
 
-    def __init__(self, app: ASGIApp, keys: KeyStore, key_header: str, sandboxes: Resolve | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, keys: KeyStore, key_header: str, sandboxes: Resolve | None = None, joined: bool = False
+    ) -> None:
         self.app = app
         self.keys = keys
         self.key_header = key_header.lower().encode("latin-1")
         self.sandboxes = sandboxes
+        self.joined = joined
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            found = identify(scope, self.keys, self.key_header)
+            found = identify(scope, self.keys, self.key_header, self.joined)
             if self.sandboxes is not None and found.secret and found.secret.startswith(SANDBOX_KEY_PREFIX):
                 await identify_sandbox(found, found.secret, self.sandboxes, scope)
         await self.app(scope, receive, send)

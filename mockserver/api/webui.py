@@ -19,6 +19,15 @@ PAGE = (
 )
 
 
+def file_name(path: str) -> bool:
+    """Whether the last segment looks like a file's name (a dot with something other than dots after it):
+    ASP.NET's `nonfile` constraint, which JIM's fallback route (`MapFallbackToPage`, `{*path:nonfile}`) carries, so
+    such a path reaches no endpoint and is a 404."""
+    last = path.rsplit("/", 1)[-1]
+    dot = last.find(".")
+    return dot >= 0 and last[dot + 1 :].strip(".") != ""
+
+
 class WebUiFallback:
     """Between routing and authentication: an operation's `id` that is not a GUID, or `connectedSystemId` that is
     not an Int32, never reaches the API.
@@ -34,6 +43,8 @@ class WebUiFallback:
         if scope["type"] == "http" and routed_operation_id(scope) is not None:
             path_params = scope.get("path_params", {})
             if not routed(path_params):
+                if file_name(scope["path"]):
+                    raise errors.path_not_found(scope["path"])
                 if caller(scope).key is None:
                     raise errors.unauthorised()
                 await HTMLResponse(PAGE)(scope, receive, send)

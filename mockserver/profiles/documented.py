@@ -24,4 +24,6 @@ DOCUMENTED = Profile(
     sort_keys=None,
     json_media_type=JSON,
     api_headers={},
+    repeated_key_joined=False,
+    aspnet_paths=False,
 )

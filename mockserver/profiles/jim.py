@@ -173,4 +173,6 @@ JIM = Profile(
     sort_keys=SORT_KEYS,
     json_media_type=JSON_UTF8,
     api_headers=API_VERSIONS,
+    repeated_key_joined=True,
+    aspnet_paths=True,
 )

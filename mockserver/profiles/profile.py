@@ -43,3 +43,8 @@ class Profile:
     """The Content-Type of the API's JSON answers."""
     api_headers: Mapping[str, str]
     """Headers on every answer an API operation's handler gives (its 200s, its 404 and 400 BAD_REQUEST)."""
+    repeated_key_joined: bool = False
+    """A key header sent more than once is read as its values joined by commas (ASP.NET's StringValues), which
+    names no key; otherwise the values are one key when they agree, none when they differ."""
+    aspnet_paths: bool = False
+    """An API path is matched as ASP.NET matches it: its fixed segments in any case, its version `v1` or `v1.0`."""

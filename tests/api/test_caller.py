@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver.api.auth import credential
 from mockserver.world.fixtures.keys import ApiKey, KeyStore
 from tests.conftest import ADMIN, SEED_ACTIVITY
 
@@ -49,3 +50,21 @@ def test_a_request_without_a_key_looks_nothing_up(make_client: Callable[..., Tes
     response = make_client(rate_limit=True).get(ITEMS)
     assert response.status_code == 401
     assert lookups == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "joined", "read"),
+    [
+        ([b" \tjim_ak_a \t"], False, "jim_ak_a"),
+        ([b" \tjim_ak_a \t"], True, "jim_ak_a"),
+        ([b"jim_ak_a", b" jim_ak_a"], False, "jim_ak_a"),
+        ([b"jim_ak_a", b" jim_ak_a"], True, "jim_ak_a,jim_ak_a"),
+        ([b"jim_ak_a", b"jim_ak_b"], False, None),
+        ([], True, None),
+    ],
+)
+def test_the_key_header_is_read_as_the_server_reads_it(sent: list[bytes], joined: bool, read: str | None) -> None:
+    # Blanks around a value are the server's to trim (Kestrel's, for JIM); a header sent twice is one key when the
+    # copies agree, or, as ASP.NET hands it to JIM's key handler, the values joined by a comma.
+    scope = {"headers": [(b"x-api-key", value) for value in sent] + [(b"accept", b"*/*")]}
+    assert credential(scope, b"x-api-key", joined) == read

@@ -3,8 +3,9 @@
 The snapshot is taken at `now`, the world's time: elapsed seconds count from when the activity started (or was
 created, if it never started), whether or not it has finished, as JIM counts them. Throughput and the estimate
 are JIM's: objects a second, and the objects left at that rate. JIM measures the rate over the polls it has seen
-(none on the first); the sandbox knows a live run's rate and gives it from the first poll. Any other activity has
-neither.
+(src/JIM.Web/Services/ActivityEtaTracker.cs: none on the first, and none while nothing has been processed, the
+count not having moved); the sandbox knows a live run's rate and gives it from the first object processed. Before
+that, and for any activity not in progress, there is neither.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def progress(activity: Activity, now: datetime) -> dict[str, Any]:
     fields = activity.fields
     processed, total = fields["objectsProcessed"], fields["objectsToProcess"]
     started = activity.executed or activity.created
-    rate = activity.rate if fields["status"] == "InProgress" else None
+    rate = activity.rate if fields["status"] == "InProgress" and processed > 0 else None
     remaining = (total - processed) / rate if rate and total > 0 and total >= processed else None
     running, position, steps = current(activity.phases)
     done = percent(processed, total)
