@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from mockserver import resources
+from mockserver import resources, setting_values
 
 PROJECT_ROOT = resources.CHECKOUT
 ENV_PREFIX = "MOCKSERVER_"
@@ -200,32 +198,13 @@ class Settings(BaseSettings):
         unknown = sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX) and not variable(name))
         if unknown:
             known = [f"{ENV_PREFIX}{field.upper()}" for field in cls.model_fields]
-            hints = [difflib.get_close_matches(name.upper(), known, n=1) for name in unknown]
-            raise ValueError(
-                "; ".join(
-                    f"{name} is not a setting" + (f" (did you mean {hint[0]}?)" if hint else "")
-                    for name, hint in zip(unknown, hints, strict=True)
-                )
-                + f": a setting's variable is {ENV_PREFIX} and its name (mockserver serve --help lists the settings)"
-            )
+            raise ValueError(setting_values.unknown_variables(unknown, known, ENV_PREFIX))
         return data
 
     @field_validator("epoch")
     @classmethod
     def _epoch(cls, value: str) -> str:
-        text = value.strip()
-        if text.lower() in ("fixtures", "now"):
-            return text.lower()
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError("use fixtures, now, or a date-time with its zone (2026-12-01T09:00:00Z)") from None
-        if moment.tzinfo is None and len(text) > len("2026-12-01"):
-            raise ValueError(f"{text} needs its zone (Z, or +01:00)")
-        moment = moment.replace(tzinfo=moment.tzinfo or UTC)
-        if not 1971 <= moment.year <= 9000:  # a history of years still fits the calendar either side
-            raise ValueError("a year from 1971 to 9000")
-        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return setting_values.epoch(value)
 
     @field_validator("fixtures_dir")
     @classmethod
