@@ -230,8 +230,8 @@ def progress_frozen() -> None:
 
 def stale_item_pages() -> None:
     # The rendered-page cache forgets that a run in progress gains items: its first page is kept as first seen.
-    def page_key(self: handlers.Handlers, activity: Any, given: params.Params) -> Any:
-        return (activity.id, given.page, given.page_size)
+    def page_key(self: handlers.Handlers, activity_id: str, count: int, given: params.Params) -> Any:
+        return (activity_id, given.page, given.page_size)
 
     replace(handlers.Handlers, "page_key", page_key)
 

@@ -19,6 +19,7 @@ from mockserver.memo import Memo
 from mockserver.scope import Params, params
 from mockserver.world.activity import Activity
 from mockserver.world.filters import FILTER_FIELDS, ListFilter
+from mockserver.world.items.source import ItemSource
 from mockserver.world.listing import DEFAULT_SORT
 from mockserver.world.paging import Window
 from mockserver.world.runs.client_state import ClientLog, ClientState, LocalLog
@@ -188,22 +189,27 @@ class Handlers:
         rows = [moment.activities[c].header_json for c in children[window.start : window.stop]]
         return self.page_response(json_array(rows), window)
 
-    def page_key(self, activity: Activity, given: Params) -> PageKey:
+    def page_key(self, activity_id: str, count: int, given: Params) -> PageKey:
         """What fixes a page of items: an activity's first n items never change (a run in progress
         only adds to them), so the activity, how many items it has, and the window."""
-        return (activity.id, activity.item_count, given.page, given.page_size)
+        return (activity_id, count, given.page, given.page_size)
 
     async def list_execution_items(self, scope: Scope) -> Response:
         # The validator left the effective values (GUID lower-cased, paging defaulted and capped).
         given = params(scope)
-        activity = self.existing(given, client=await self.client(scope))
-        if not activity.is_run_profile:
-            raise self.refuse(errors.not_run_profile())
-        key = self.page_key(activity, given)
+        client = await self.client(scope)
+        # A started run's items without its whole activity: how many it has recorded, and where they come from.
+        items: ItemSource | None = self.store.run_items(given.id or "", client) if client is not None else None
+        if items is None:
+            activity = self.existing(given, client=client)
+            if not activity.is_run_profile:
+                raise self.refuse(errors.not_run_profile())
+            items = activity.items
+        count = items.count if items is not None else 0
+        key = self.page_key(given.id or "", count, given)
         body = self.pages.get(key)
         if body is None:
-            items = activity.items
-            window = self.window(given, activity.item_count)
+            window = self.window(given, count)
             page = items.page_json(window.start, window.stop) if items and window.start < window.stop else b"[]"
             body = self.pages.put(key, self.envelope(page, window))
         return self.json_response(body)

@@ -24,6 +24,7 @@ from mockserver.world.fixtures.reader import ActivityReader
 from mockserver.world.fixtures.schedules import SCHEDULES_FILE, Schedule, load_schedules
 from mockserver.world.fixtures.schedules import executions as past_runs_of
 from mockserver.world.fixtures.systems import SYSTEMS_FILE, load_systems
+from mockserver.world.items.source import FirstItems
 from mockserver.world.listing import Listing
 from mockserver.world.runs import phases
 from mockserver.world.runs.client_state import ClientState, ClientStates
@@ -151,6 +152,13 @@ class Store:
         if self.live is not None and activity_id in self.live.ids:
             return self.moment().activities.get(activity_id)
         return self.static.activities.get(activity_id)
+
+    def run_items(self, activity_id: str, client: ClientState) -> FirstItems | None:
+        """The items one of `client`'s runs has recorded now, without building its activity (None: not its run)."""
+        run = client.runs.get(activity_id)
+        if run is None or self.run_activities is None:
+            return None
+        return self.run_activities.items(run, self.clock.elapsed())
 
     def forget(self, sandbox: str) -> None:
         """A sandbox is gone: its state, and the listing kept for it."""

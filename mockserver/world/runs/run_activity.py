@@ -125,6 +125,12 @@ class RunActivities:
         status = course.status if ended else "InProgress"
         return (status, processed, items, at if ended else age), at, ended
 
+    def items(self, run: StartedRun, elapsed: float) -> FirstItems:
+        """The items the run has recorded `elapsed` seconds after the world's start: what its activity's `items` are,
+        without building the activity."""
+        state, _, _ = self.state(run, elapsed)
+        return FirstItems(self.generated(run), state[2])
+
     def activity(self, run: StartedRun, elapsed: float) -> Activity:
         state, at, ended = self.state(run, elapsed)
         key = (run.activity_id, state)
