@@ -21,7 +21,7 @@ TERMINAL = ("Complete", "Failed", "Cancelled")
 
 
 def schedule_named(target: Target, name: str) -> dict[str, Any]:
-    found = [s for s in target.admin(SCHEDULES_URL, params={"pageSize": 100}).json()["items"] if s["name"] == name]
+    found = [s for s in target.admin(SCHEDULES_URL, pageSize=100).json()["items"] if s["name"] == name]
     if not found:
         pytest.skip(f"the target has no schedule named {name!r}")
     return found[0]
@@ -83,8 +83,9 @@ def test_a_schedule_runs_its_steps_one_after_another_as_top_level_attributed_act
             assert activity["scheduledByScheduleId"] == schedule["id"]
             assert activity["scheduledByScheduleName"] == schedule["name"]
     assert execution_id not in [e["id"] for e in writer.admin(f"{EXECUTIONS_URL}/active").json()]
-    listed = writer.admin(EXECUTIONS_URL, params={"scheduleId": schedule["id"]}).json()["items"]
+    listed = writer.admin(EXECUTIONS_URL, scheduleId=schedule["id"]).json()["items"]
     assert execution_id in [e["id"] for e in listed]
+    assert {e["scheduleId"] for e in listed} == {schedule["id"]}  # the filter holds: this schedule's alone
 
 
 def test_a_failing_step_fails_the_execution_and_its_successors_never_run(writer: Target) -> None:
@@ -120,7 +121,7 @@ def test_a_schedule_without_steps_is_refused_in_jims_words(writer: Target) -> No
 def test_no_activity_stands_for_a_schedule_and_the_filters_find_the_scheduled_runs(target: Target) -> None:
     rows = target.activities(pageSize=100).json()["items"]
     assert "Schedule" not in {r["targetType"] for r in rows}, "JIM files no activity for a schedule's execution"
-    executions = target.admin(EXECUTIONS_URL, params={"pageSize": 100}).json()["items"]
+    executions = target.admin(EXECUTIONS_URL, pageSize=100).json()["items"]
     if not executions:
         pytest.skip("the target has no schedule executions")
     execution = target.admin(f"{EXECUTIONS_URL}/{executions[-1]['id']}").json()
