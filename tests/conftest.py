@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -110,6 +112,18 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
+        stop(process)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A redis-server of this test's own, for a test that stops (SIGSTOP), kills or restarts it: (process, URL)."""
+    process, url = start_redis(tmp_path)
+    try:
+        yield process, url
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGCONT)
         stop(process)
 
 

@@ -26,18 +26,6 @@ PATIENCE = 10.0
 FAILED_LINE = re.compile(r"WARNING mockserver\.rate_limit: GET /api/v1/activities/\S+: answered 503, ")
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A redis-server of this test's own, since the test stops and kills it."""
-    process, url = start_redis(tmp_path)
-    try:
-        yield process, url
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-        stop(process)
-
-
 @contextmanager
 def serve_with(url: str, log: Path, *controls: str) -> Iterator[httpx.Client]:
     args = ("--redis-url", url, "--redis-timeout-ms", str(TIMEOUT_MS), "--no-access-log", "--log-level", "warning")

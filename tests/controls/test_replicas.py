@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from scripts.contract_live import wait_until_healthy
 from tests.conftest import ADMIN, SEED_ACTIVITY, free_port, start_redis, stop
@@ -47,17 +46,6 @@ def replica(url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]
         if server.poll() is None:
             server.kill()
         server.wait(timeout=20)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    process, url = start_redis(tmp_path)
-    try:
-        yield process, url
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-        stop(process)
 
 
 def client(port: int) -> httpx.Client:
