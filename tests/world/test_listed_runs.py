@@ -18,6 +18,7 @@ from mockserver.world.store import Store, load_store
 
 PROFILES_STARTED = (6, 9, 11, 1, 13)
 """Run profiles ending CompleteWithError, FailedWithError, CompleteWithWarning, and two of the defaults."""
+HOURLY, NIGHTLY = "76416817-d9f3-474d-8851-5bf9062cc715", "d61db53a-3330-4cea-9bdc-45eb3aa6b7df"
 
 
 @pytest.fixture(scope="module", params=["documented", "jim"])
@@ -39,6 +40,8 @@ def world(request: pytest.FixtureRequest) -> tuple[Store, ManualClock]:
     for n, profile_id in enumerate(PROFILES_STARTED * 4):
         at = float(n * 7)
         client.apply({"kind": "start-run", "runProfileId": profile_id, "at": at, "byId": None, "byName": f"key {n}"})
+    for schedule_id in (HOURLY, NIGHTLY):  # steps with the schedule's attribution, one failing and halting the rest
+        client.apply({"kind": "run-schedule", "scheduleId": schedule_id, "at": 3.0, "byId": None, "byName": "key s"})
     return store, clock
 
 
@@ -49,6 +52,8 @@ FILTERS = [
     ListFilter(run_profile=("Full Import",)),
     ListFilter(initiated_by="key 1"),
     ListFilter(scheduled_only=False),
+    ListFilter(scheduled_only=True),
+    ListFilter(schedule_id=(HOURLY,)),
 ]
 
 
@@ -56,7 +61,7 @@ def test_ended_runs_list_as_their_full_activities_would(world: tuple[Store, Manu
     store, clock = world
     client = store.client(None)
     assert client is not None and store.run_activities is not None
-    clock.set(400)  # past the end of every run started
+    clock.set(4_000)  # past the end of every run started
     moment = store.moment(client)
     full = [store.run_activities.activity(run, clock.elapsed()) for run in client.runs.runs()]
     assert all(a.status != "InProgress" for a in full)

@@ -15,8 +15,9 @@ from typing import Any
 
 from mockserver.world.activity import Activity, Listed
 from mockserver.world.runs.client_state import ClientState
-from mockserver.world.runs.run_activity import RunActivities
+from mockserver.world.runs.run_activity import RunActivities, State, attribution
 from mockserver.world.runs.started import StartedRun
+from mockserver.world.shapes import SCHEDULE_FIELDS
 
 LISTED_FIELDS = (
     "targetType",
@@ -72,19 +73,22 @@ class Keys:
 
 
 class RunRow:
-    """An ended run as the list reads it; its header is rendered (and kept a while) when a page shows it."""
+    """An ended run as the list reads it, made without its items: its totals (for the outcome filter) and its header
+    are read from its activity, built again when asked for (and kept a while), since an ended run reads the same at
+    any later second."""
 
-    __slots__ = ("at", "attribution", "created", "executed", "fields", "id", "run", "source", "totals")
+    __slots__ = ("at", "attribution", "created", "executed", "fields", "id", "run", "source")
     parent_id = None
     children: tuple[str, ...] = ()
 
-    def __init__(self, activity: Activity, keys: Keys, run: StartedRun, at: float, source: RunActivities) -> None:
-        self.id = activity.id
-        self.created: datetime = activity.created
-        self.executed: datetime | None = activity.executed
-        self.fields = keys.values({name: activity.fields[name] for name in LISTED_FIELDS})
-        self.totals = keys.values(activity.totals)
-        self.attribution = keys.values(activity.attribution)
+    def __init__(self, run: StartedRun, state: State, at: float, keys: Keys, source: RunActivities) -> None:
+        created, executed, fields = source.opening(run, state)
+        self.id = run.activity_id
+        self.created: datetime = created
+        self.executed: datetime | None = executed
+        self.fields = keys.values({name: fields[name] for name in LISTED_FIELDS})
+        given = attribution(run.schedule) if run.schedule is not None else {}
+        self.attribution = keys.values({**dict.fromkeys(SCHEDULE_FIELDS), **given})
         self.run, self.at, self.source = run, at, source
 
     @property
@@ -92,8 +96,11 @@ class RunRow:
         return str(self.fields["status"])
 
     @property
+    def totals(self) -> Mapping[str, int]:
+        return self.source.activity(self.run, self.at).totals
+
+    @property
     def header_json(self) -> bytes:
-        """Built again when asked for: an ended run reads the same at any later second."""
         return self.source.activity(self.run, self.at).header_json
 
 
@@ -137,11 +144,11 @@ class StartedListing:
         for activity_id in list(self.moving):
             run = runs.get(activity_id)
             assert run is not None
-            activity = self.activities.activity(run, elapsed)
-            if activity.status == "InProgress":
-                going.append((run, activity))
+            state, _, ended = self.activities.state(run, elapsed)
+            if not ended:
+                going.append((run, self.activities.activity(run, elapsed)))
                 continue
             del self.moving[activity_id]
-            self.ended[activity_id] = RunRow(activity, self.keys, run, elapsed, self.activities)
+            self.ended[activity_id] = RunRow(run, state, elapsed, self.keys, self.activities)
         going.sort(key=lambda found: found[0].started)  # stable: in the order they started, second by second
         return going, [*self.ended.values(), *fired_ended]

@@ -141,10 +141,10 @@ class RunActivities:
                 self._built.put(key, found)
         return found
 
-    def build(self, run: StartedRun, state: State, at: float, ended: bool) -> Activity:
+    def opening(self, run: StartedRun, state: State) -> tuple[datetime, datetime, dict[str, Any]]:
+        """(created, executed, the fields every state of the run sets): what the list reads of it, with no items."""
         profile = self.profiles[run.run_profile_id]
-        plan = profile.plan
-        status, processed, recorded, clock = state
+        status, processed, _, clock = state
         created = self.start + timedelta(seconds=run.started)
         idle = clock in (WAITING, UNRUN)
         # The worker sets Executed when it picks the task up (src/JIM.Worker/Worker.cs); until then it is the
@@ -163,12 +163,20 @@ class RunActivities:
             initiatedByType=run.initiated_by_type,
             initiatedById=run.initiated_by_id,
             initiatedByName=run.initiated_by_name,
-            objectsToProcess=0 if idle else plan.objects,
+            objectsToProcess=0 if idle else profile.plan.objects,
             objectsProcessed=processed,
             connectedSystemRunType=profile.run_type,
             connectedSystemId=profile.system_id,
             connectedSystemRunProfileId=profile.id,
         )
+        return created, executed, fields
+
+    def build(self, run: StartedRun, state: State, at: float, ended: bool) -> Activity:
+        profile = self.profiles[run.run_profile_id]
+        plan = profile.plan
+        status, processed, recorded, clock = state
+        created, executed, fields = self.opening(run, state)
+        idle = clock in (WAITING, UNRUN)
         if clock == UNRUN:
             fields.update(message=UNRUN_MESSAGE, totalActivityTime=timespan(timedelta(seconds=at)))
         elif ended:
