@@ -82,7 +82,9 @@ def task_header(run: StartedRun, activity: Activity, waiting: bool = False) -> d
     }
 
 
-class RunHandlers:
+class ClientHandlers:
+    """What the handlers of what clients start share: the world, the caller's sandbox state, and the app's answers."""
+
     def __init__(
         self, store: Store, clients: Clients, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse
     ) -> None:
@@ -93,6 +95,8 @@ class RunHandlers:
         self.accepted = accepted
         self.refuse = refuse
 
+
+class RunHandlers(ClientHandlers):
     async def execute_run_profile(self, scope: Scope) -> Response:
         given, store = params(scope), self.store
         system_id, profile_id = given.connected_system_id or 0, given.run_profile_id or 0

@@ -15,8 +15,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from mockserver import errors
-from mockserver.api.clients import Clients
-from mockserver.api.runs import Accepted, Answer, Envelope, Refuse, key_id
+from mockserver.api.runs import ClientHandlers, key_id
 from mockserver.scope import caller, params
 from mockserver.world import schedule_list
 from mockserver.world.fixtures.schedules import Schedule
@@ -24,24 +23,13 @@ from mockserver.world.paging import Window
 from mockserver.world.runs import executions as readings
 from mockserver.world.runs.client_state import ClientState
 from mockserver.world.runs.executions import StartedExecution
-from mockserver.world.store import Store
 from mockserver.world.times import iso
 
 ACTIVE = ("Queued", "InProgress")
 """What an execution can be cancelled in, and what `active` lists (SchedulerServer.CancelScheduleExecutionAsync)."""
 
 
-class ScheduleHandlers:
-    def __init__(
-        self, store: Store, clients: Clients, answer: Answer, page: Envelope, accepted: Accepted, refuse: Refuse
-    ) -> None:
-        self.store = store
-        self.clients = clients
-        self.answer = answer
-        self.page = page
-        self.accepted = accepted
-        self.refuse = refuse
-
+class ScheduleHandlers(ClientHandlers):
     def schedule(self, scope: Scope) -> Schedule:
         schedule_id = params(scope).id or ""
         found = self.store.schedules.get(schedule_id)
