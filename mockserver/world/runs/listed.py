@@ -73,11 +73,11 @@ class Keys:
 
 
 class RunRow:
-    """An ended run as the list reads it, made without its items: its totals (for the outcome filter) and its header
-    are read from its activity, built again when asked for (and kept a while), since an ended run reads the same at
-    any later second."""
+    """An ended run as the list reads it, made without its items: its totals (for the outcome filter, then kept) and
+    its header are read from its activity, built again when asked for (and kept a while), since an ended run reads the
+    same at any later second."""
 
-    __slots__ = ("at", "attribution", "created", "executed", "fields", "id", "run", "source")
+    __slots__ = ("_totals", "at", "attribution", "created", "executed", "fields", "id", "keys", "run", "source")
     parent_id = None
     children: tuple[str, ...] = ()
 
@@ -89,7 +89,8 @@ class RunRow:
         self.fields = keys.values({name: fields[name] for name in LISTED_FIELDS})
         given = attribution(run.schedule) if run.schedule is not None else {}
         self.attribution = keys.values({**dict.fromkeys(SCHEDULE_FIELDS), **given})
-        self.run, self.at, self.source = run, at, source
+        self.run, self.at, self.source, self.keys = run, at, source, keys
+        self._totals: Values | None = None
 
     @property
     def status(self) -> str:
@@ -97,7 +98,10 @@ class RunRow:
 
     @property
     def totals(self) -> Mapping[str, int]:
-        return self.source.activity(self.run, self.at).totals
+        """Read once, when the outcome filter first asks, and kept: the filter reads every row at each request."""
+        if self._totals is None:
+            self._totals = self.keys.values(self.source.activity(self.run, self.at).totals)
+        return self._totals
 
     @property
     def header_json(self) -> bytes:
