@@ -228,14 +228,15 @@ def test_malformed_json_names_the_file_and_position(fixtures: Path) -> None:
         load(fixtures)
 
 
+def check(fixtures: Path) -> subprocess.CompletedProcess[str]:
+    """`mockserver check --fixtures FIXTURES`, as a user runs it."""
+    command = [sys.executable, "-m", "mockserver", "check", "--fixtures", str(fixtures)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
 def test_check_command_exits_2_naming_the_fault(fixtures: Path) -> None:
     edit(fixtures / SEED_ITEMS, lambda d: d[4].update(errorType=7))
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "check", "--fixtures", str(fixtures)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = check(fixtures)
     assert result.returncode == 2
     assert "record 4" in result.stderr and "field 'errorType'" in result.stderr, result.stderr
 

@@ -3,15 +3,13 @@ the record and the field of the first that does not, and `mockserver check` exit
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.world.test_fixture_validation import edit, load_failure
+from tests.world.test_fixture_validation import check, edit, load_failure
 
 NIGHTLY, HOURLY, DRAFT = 0, 1, 2
 
@@ -62,11 +60,6 @@ def test_a_schedule_that_does_not_fit_is_refused_naming_its_field(
 
 def test_check_exits_2_naming_the_schedule(fixtures: Path) -> None:
     edit(fixtures / "schedules.json", lambda d: d[HOURLY]["steps"][1].update(connectedSystemId=1))
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "check", "--fixtures", str(fixtures)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = check(fixtures)
     assert result.returncode == 2
     assert "schedules.json" in result.stderr and "field 'steps.1.runProfileId'" in result.stderr, result.stderr
